@@ -1,0 +1,46 @@
+# Thin wrapper over CMake. `make` builds everything, `make test` builds and runs
+# every test (also once under ASan+UBSan), `make demo` records the demo program.
+BUILD      ?= build
+BUILD_SAN  ?= build-asan
+CMAKE_GEN  ?= -G Ninja
+PYTHON     ?= python3
+SPYGLASS    = $(BUILD)/bin/spyglass
+
+.PHONY: all deps build test test-unit test-integration test-sanitize demo format clean bench
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	@cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD)
+
+test: build
+	@$(MAKE) --no-print-directory test-unit test-integration test-sanitize
+
+test-unit:
+	@ctest --test-dir $(BUILD) --output-on-failure
+
+test-integration:
+	@SPYGLASS=$(abspath $(SPYGLASS)) $(PYTHON) -m pytest -q tests/integration
+
+# The whole suite once more under AddressSanitizer + UndefinedBehaviorSanitizer.
+test-sanitize:
+	@cmake -S . -B $(BUILD_SAN) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DSG_SANITIZE=ON >/dev/null
+	@cmake --build $(BUILD_SAN)
+	@ctest --test-dir $(BUILD_SAN) --output-on-failure
+	@SPYGLASS=$(abspath $(BUILD_SAN))/bin/spyglass SG_SANITIZED=1 $(PYTHON) -m pytest -q tests/integration
+
+demo: build
+	@scripts/demo $(SPYGLASS)
+
+bench: build
+	@bench/run-all $(SPYGLASS)
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(BUILD_SAN)

@@ -1,0 +1,48 @@
+/*
+ * main.c — the `spyglass` command: picks a subcommand and hands it argv.
+ * Each subcommand lives in its own cmd_*.c and only parses and calls.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} sg_commands[] = {
+    {"record", sg_cmd_record, "record a Python program or a running process"},
+    {"dump", sg_cmd_dump, "print every thread's stack of a running process, now"},
+};
+
+static void sg_usage(FILE *out)
+{
+    fprintf(out, "usage: spyglass COMMAND [ARGS]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof sg_commands / sizeof sg_commands[0]; i++)
+        fprintf(out, "  %-8s %s\n", sg_commands[i].name, sg_commands[i].summary);
+    fprintf(out, "\n`spyglass COMMAND --help` tells more. spyglass %s\n", SG_VERSION);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        sg_usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        sg_usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("spyglass %s\n", SG_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof sg_commands / sizeof sg_commands[0]; i++)
+        if (strcmp(argv[1], sg_commands[i].name) == 0)
+            return sg_commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "spyglass: error: unknown command '%s'\n\n", argv[1]);
+    sg_usage(stderr);
+    return 2;
+}

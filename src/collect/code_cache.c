@@ -1,0 +1,338 @@
+/*
+ * code_cache.c — code objects by address, validated on a miss; see
+ * code_cache.h for the why. The table is open addressing on the address;
+ * ids are dense and never reused, so a profile's frames stay valid when an
+ * address is recycled for another code object.
+ */
+#include "collect/code_cache.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collect/linetable.h"
+#include "collect/pystring.h"
+
+#define SG_CODE_HEADER_MAX 512         /* bytes of PyCodeObject we ever read */
+#define SG_CODE_NAME_MAX 4096          /* UTF-8 bytes kept of a name or path */
+#define SG_CODE_LINETABLE_MAX (1 << 20)
+#define SG_LINE_MEMO_SIZE (1 << 16)
+
+typedef struct sg_code_entry {
+    uint64_t addr; /* 0 = empty slot */
+    uint64_t file_addr, name_addr, linetable_addr;
+    uint32_t epoch;
+    uint32_t id;
+    int32_t first_line;
+    uint32_t code_units; /* 3.11+: instructions + caches; 0 = unknown */
+    uint8_t *linetable;
+    uint32_t linetable_len;
+} sg_code_entry;
+
+typedef struct sg_line_memo {
+    uint32_t id_plus_one; /* 0 = empty */
+    int32_t lasti;
+    int32_t line;
+} sg_line_memo;
+
+struct sg_code_cache {
+    sg_target *target;
+    sg_code_announce_fn announce;
+    void *ctx;
+    sg_code_entry *slots;
+    size_t nslots, used;
+    sg_code_info *infos; /* by id */
+    size_t ninfos, cap_infos;
+    uint32_t epoch;
+    uint64_t misses, revalidations;
+    sg_line_memo memo[SG_LINE_MEMO_SIZE];
+};
+
+static uint64_t sg_hash_addr(uint64_t a)
+{
+    a ^= a >> 33;
+    a *= 0xff51afd7ed558ccdULL;
+    a ^= a >> 33;
+    return a;
+}
+
+sg_code_cache *sg_code_cache_new(sg_target *target, sg_code_announce_fn announce, void *ctx)
+{
+    sg_code_cache *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->target = target;
+    c->announce = announce;
+    c->ctx = ctx;
+    c->nslots = 1024;
+    c->slots = calloc(c->nslots, sizeof *c->slots);
+    c->epoch = 1;
+    if (!c->slots) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void sg_code_cache_free(sg_code_cache *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->nslots; i++)
+        free(c->slots[i].linetable);
+    for (size_t i = 0; i < c->ninfos; i++) {
+        free((char *)c->infos[i].file);
+        free((char *)c->infos[i].name);
+    }
+    free(c->infos);
+    free(c->slots);
+    free(c);
+}
+
+static sg_code_entry *sg_code_slot(sg_code_cache *c, uint64_t addr)
+{
+    size_t mask = c->nslots - 1;
+    for (size_t i = sg_hash_addr(addr) & mask;; i = (i + 1) & mask)
+        if (c->slots[i].addr == addr || c->slots[i].addr == 0)
+            return &c->slots[i];
+}
+
+static int sg_code_grow(sg_code_cache *c)
+{
+    sg_code_entry *old = c->slots;
+    size_t old_n = c->nslots;
+    sg_code_entry *slots = calloc(old_n * 2, sizeof *slots);
+    if (!slots)
+        return -1;
+    c->slots = slots;
+    c->nslots = old_n * 2;
+    for (size_t i = 0; i < old_n; i++)
+        if (old[i].addr)
+            *sg_code_slot(c, old[i].addr) = old[i];
+    free(old);
+    return 0;
+}
+
+static uint64_t sg_load_u64(const uint8_t *p, int32_t off)
+{
+    uint64_t v;
+    memcpy(&v, p + off, sizeof v);
+    return v;
+}
+
+static int32_t sg_load_i32(const uint8_t *p, int32_t off)
+{
+    int32_t v;
+    memcpy(&v, p + off, sizeof v);
+    return v;
+}
+
+/* Reads the str at `addr` as malloc'd UTF-8, or NULL when it is not one. */
+static char *sg_read_str(sg_code_cache *c, uint64_t addr)
+{
+    const sg_layout *l = c->target->layout;
+    uint8_t head[256];
+    size_t head_len = (size_t)l->unicode_compact_size;
+    if (head_len > sizeof head || sg_mem_read(c->target->mem, addr, head, head_len) != 0)
+        return NULL;
+    uint64_t type = c->target->syms.unicode_type;
+    if (type && sg_load_u64(head, l->object_type) != type)
+        return NULL;
+    sg_pystring_loc loc;
+    if (sg_pystring_locate(l, head, head_len, &loc) != SG_PYSTRING_OK)
+        return NULL;
+    size_t chars = loc.length < SG_CODE_NAME_MAX / 4 ? loc.length : SG_CODE_NAME_MAX / 4;
+    size_t data_len = chars * (size_t)loc.kind;
+    uint64_t data_addr = loc.compact ? addr + loc.data_offset : loc.data_addr;
+    uint8_t *data = malloc(data_len + 1);
+    char *out = malloc(SG_PYSTRING_UTF8_MAX(chars));
+    if (!data || !out || (data_len && sg_mem_read(c->target->mem, data_addr, data, data_len))) {
+        free(data);
+        free(out);
+        return NULL;
+    }
+    int rc = sg_pystring_transcode(loc.kind, data, data_len, chars, out,
+                                   SG_PYSTRING_UTF8_MAX(chars), NULL);
+    free(data);
+    if (rc < 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+static uint8_t *sg_read_bytes(sg_code_cache *c, uint64_t addr, uint32_t *len)
+{
+    const sg_layout *l = c->target->layout;
+    uint8_t head[64];
+    if ((size_t)l->bytes_sval > sizeof head ||
+        sg_mem_read(c->target->mem, addr, head, (size_t)l->bytes_sval) != 0)
+        return NULL;
+    int64_t size;
+    memcpy(&size, head + l->varobject_size, sizeof size);
+    if (size < 0 || size > SG_CODE_LINETABLE_MAX)
+        return NULL;
+    uint8_t *bytes = malloc((size_t)size + 1);
+    if (!bytes || (size && sg_mem_read(c->target->mem, addr + (uint64_t)l->bytes_sval, bytes,
+                                       (size_t)size))) {
+        free(bytes);
+        return NULL;
+    }
+    *len = (uint32_t)size;
+    return bytes;
+}
+
+/* Reads a code object's header and checks it is one. */
+static bool sg_read_code_header(sg_code_cache *c, uint64_t addr, uint8_t *head)
+{
+    const sg_layout *l = c->target->layout;
+    if (l->code_size > SG_CODE_HEADER_MAX ||
+        sg_mem_read(c->target->mem, addr, head, (size_t)l->code_size) != 0)
+        return false;
+    return sg_load_u64(head, l->object_type) == c->target->syms.code_type;
+}
+
+static bool sg_header_matches(const sg_layout *l, const sg_code_entry *e, const uint8_t *head)
+{
+    int32_t name_off = l->code_qualname != SG_LAYOUT_ABSENT ? l->code_qualname : l->code_name;
+    return sg_load_u64(head, l->code_filename) == e->file_addr &&
+           sg_load_u64(head, name_off) == e->name_addr &&
+           sg_load_u64(head, l->code_linetable) == e->linetable_addr &&
+           sg_load_i32(head, l->code_firstlineno) == e->first_line;
+}
+
+static int sg_add_info(sg_code_cache *c, char *file, char *name, int32_t first_line,
+                       uint32_t *id)
+{
+    if (c->ninfos == c->cap_infos) {
+        size_t cap = c->cap_infos ? c->cap_infos * 2 : 256;
+        sg_code_info *infos = realloc(c->infos, cap * sizeof *infos);
+        if (!infos)
+            return -1;
+        c->infos = infos;
+        c->cap_infos = cap;
+    }
+    *id = (uint32_t)c->ninfos;
+    c->infos[c->ninfos++] = (sg_code_info){*id, file, name, first_line};
+    return 0;
+}
+
+/* Reads and validates the code object at `addr` into slot `e`. */
+static int sg_code_load(sg_code_cache *c, sg_code_entry *e, uint64_t addr, const uint8_t *head)
+{
+    const sg_layout *l = c->target->layout;
+    int32_t name_off = l->code_qualname != SG_LAYOUT_ABSENT ? l->code_qualname : l->code_name;
+    sg_code_entry fresh = {
+        .addr = addr,
+        .file_addr = sg_load_u64(head, l->code_filename),
+        .name_addr = sg_load_u64(head, name_off),
+        .linetable_addr = sg_load_u64(head, l->code_linetable),
+        .epoch = c->epoch,
+        .first_line = sg_load_i32(head, l->code_firstlineno),
+    };
+    if (l->code_code_adaptive != SG_LAYOUT_ABSENT) {
+        int64_t units;
+        memcpy(&units, head + l->varobject_size, sizeof units);
+        if (units <= 0 || units > (1 << 24))
+            return -1;
+        fresh.code_units = (uint32_t)units;
+    }
+    char *file = sg_read_str(c, fresh.file_addr);
+    char *name = file ? sg_read_str(c, fresh.name_addr) : NULL;
+    fresh.linetable = name ? sg_read_bytes(c, fresh.linetable_addr, &fresh.linetable_len) : NULL;
+    if (!fresh.linetable || sg_add_info(c, file, name, fresh.first_line, &fresh.id) != 0) {
+        free(file);
+        free(name);
+        free(fresh.linetable);
+        return -1;
+    }
+    c->misses++;
+    bool was_empty = e->addr == 0;
+    free(e->linetable);
+    *e = fresh;
+    if (was_empty)
+        c->used++;
+    if (c->announce)
+        c->announce(c->ctx, &c->infos[fresh.id]);
+    return 0;
+}
+
+static sg_code_entry *sg_code_lookup(sg_code_cache *c, uint64_t addr)
+{
+    sg_code_entry *e = sg_code_slot(c, addr);
+    if (e->addr == addr && e->epoch == c->epoch)
+        return e;
+    uint8_t head[SG_CODE_HEADER_MAX];
+    if (!sg_read_code_header(c, addr, head))
+        return NULL;
+    if (e->addr == addr && sg_header_matches(c->target->layout, e, head)) {
+        e->epoch = c->epoch;
+        c->revalidations++;
+        return e;
+    }
+    if (e->addr == 0 && (c->used + 1) * 2 > c->nslots) {
+        if (sg_code_grow(c) != 0)
+            return NULL;
+        e = sg_code_slot(c, addr);
+    }
+    return sg_code_load(c, e, addr, head) == 0 ? e : NULL;
+}
+
+/* The instruction offset in the units the entry's line table wants. */
+static bool sg_code_offset(const sg_layout *l, const sg_code_entry *e, uint64_t code_addr,
+                           uint64_t position, int32_t *offset)
+{
+    switch (l->lines_format) {
+    case SG_LINES_LNOTAB:
+        *offset = (int32_t)position; /* f_lasti in bytes */
+        return true;
+    case SG_LINES_LINETABLE:
+        *offset = (int32_t)position < 0 ? -1 : (int32_t)position * 2;
+        return true;
+    default: {
+        int64_t first = (int64_t)(code_addr + (uint64_t)l->code_code_adaptive);
+        int64_t lasti = ((int64_t)position - first) / 2;
+        if (lasti < -1 || lasti >= (int64_t)e->code_units)
+            return false;
+        *offset = (int32_t)lasti;
+        return true;
+    }
+    }
+}
+
+int sg_code_cache_resolve(sg_code_cache *c, uint64_t code_addr, uint64_t position, uint32_t *id,
+                          int32_t *line)
+{
+    const sg_layout *l = c->target->layout;
+    sg_code_entry *e = sg_code_lookup(c, code_addr);
+    int32_t offset;
+    if (!e || !sg_code_offset(l, e, code_addr, position, &offset))
+        return -1;
+    *id = e->id;
+    uint32_t h = (e->id * 2654435761u ^ (uint32_t)offset * 40503u) & (SG_LINE_MEMO_SIZE - 1);
+    sg_line_memo *m = &c->memo[h];
+    if (m->id_plus_one != e->id + 1 || m->lasti != offset) {
+        m->id_plus_one = e->id + 1;
+        m->lasti = offset;
+        m->line =
+            sg_linetable_line(l->lines_format, e->linetable, e->linetable_len, e->first_line, offset);
+    }
+    *line = m->line;
+    return 0;
+}
+
+void sg_code_cache_new_epoch(sg_code_cache *c)
+{
+    c->epoch++;
+}
+
+const sg_code_info *sg_code_cache_info(const sg_code_cache *c, uint32_t id)
+{
+    return id < c->ninfos ? &c->infos[id] : NULL;
+}
+
+void sg_code_cache_counts(const sg_code_cache *c, uint64_t *misses, uint64_t *revalidations)
+{
+    *misses = c->misses;
+    *revalidations = c->revalidations;
+}

@@ -1,0 +1,60 @@
+/*
+ * code_cache.h — code objects of the target, read once and remembered by
+ * address, and the (code, instruction) → line memo.
+ *
+ * Reading a code object costs four to six reads (the object, its file name,
+ * its name, its line table); a sample would need that for every frame. So we
+ * read each code object once, validate it on that miss (its type is
+ * PyCode_Type, its strings are str objects, its sizes are sane) and give it a
+ * dense id that the sink hears about once, with its file, qualified name and
+ * first line.
+ *
+ * Addresses can be reused after a code object dies. Every entry therefore
+ * carries the epoch in which it was last validated; sg_code_cache_new_epoch
+ * (called about once a second by the sampler) makes every entry re-check its
+ * header on next use: one small read, and a changed object becomes a new id.
+ *
+ * Memory: entries, names and line tables live in growable arrays owned by
+ * the cache; they grow only on misses, so a steady workload allocates
+ * nothing.
+ */
+#ifndef SG_COLLECT_CODE_CACHE_H
+#define SG_COLLECT_CODE_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "collect/target.h"
+
+/* What the sink is told about a code object, once per id. */
+typedef struct sg_code_info {
+    uint32_t id;
+    const char *file;     /* UTF-8, owned by the cache */
+    const char *name;     /* qualified name on 3.11+, plain name before */
+    int32_t first_line;
+} sg_code_info;
+
+typedef struct sg_code_cache sg_code_cache;
+
+typedef void (*sg_code_announce_fn)(void *ctx, const sg_code_info *info);
+
+sg_code_cache *sg_code_cache_new(sg_target *target, sg_code_announce_fn announce, void *ctx);
+void sg_code_cache_free(sg_code_cache *cache);
+
+/* Resolves a frame: the code object at `code_addr` and its position (3.9/3.10:
+ * f_lasti as stored; 3.11+: the instruction pointer). On success sets *id and
+ * *line (line -1 when the instruction has none) and returns 0; returns -1
+ * when `code_addr` is not a valid code object (a torn read) or the position
+ * lies outside its code. */
+int sg_code_cache_resolve(sg_code_cache *cache, uint64_t code_addr, uint64_t position,
+                          uint32_t *id, int32_t *line);
+
+void sg_code_cache_new_epoch(sg_code_cache *cache);
+
+/* The info of an id resolved before, or NULL. */
+const sg_code_info *sg_code_cache_info(const sg_code_cache *cache, uint32_t id);
+
+/* How many code objects were read (misses) and re-validated. */
+void sg_code_cache_counts(const sg_code_cache *cache, uint64_t *misses, uint64_t *revalidations);
+
+#endif

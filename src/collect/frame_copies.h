@@ -1,0 +1,66 @@
+/*
+ * frame_copies.h — the bytes a sampling round copied out of the target, and
+ * a lookup from target address to copied bytes.
+ *
+ * A round first copies, in one batched read, the memory it expects to need
+ * (datastack chunks, last round's frame addresses); the walk then looks each
+ * frame up here and reads individually only what is missing. Copies live in
+ * one arena reset each round, so steady state allocates nothing.
+ *
+ * Pointers returned by find/get are valid until the next fetch or get (the
+ * arena may move when it grows): take the fields you need at once.
+ */
+#ifndef SG_COLLECT_FRAME_COPIES_H
+#define SG_COLLECT_FRAME_COPIES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "collect/mem.h"
+
+typedef struct sg_copy {
+    uint64_t addr;
+    size_t len, off;
+} sg_copy;
+
+typedef struct sg_copies {
+    sg_mem *mem;
+    uint8_t *arena;
+    size_t cap, used;
+    sg_copy *items;
+    size_t n, cap_items;
+    size_t last_hit;
+} sg_copies;
+
+int sg_copies_init(sg_copies *c, sg_mem *mem);
+void sg_copies_free(sg_copies *c);
+void sg_copies_reset(sg_copies *c);
+
+/* A request for one range of target memory. */
+typedef struct sg_copy_request {
+    uint64_t addr;
+    size_t len;
+} sg_copy_request;
+
+#define SG_COPY_MISSING SIZE_MAX
+
+/* Copies every request it can, in batches of up to SG_MEM_MAX_SPANS ranges
+ * per read; offsets[i] (may be NULL) receives where request i's bytes are
+ * (for sg_copies_at), or SG_COPY_MISSING when it did not arrive whole.
+ * Returns 0, or a negative errno when the source failed (target gone). */
+int sg_copies_fetch(sg_copies *c, const sg_copy_request *reqs, size_t n, size_t *offsets);
+
+/* The bytes at an offset sg_copies_fetch gave. */
+static inline const uint8_t *sg_copies_at(const sg_copies *c, size_t offset)
+{
+    return c->arena + offset;
+}
+
+/* The copied bytes of [addr, addr+len), or NULL. */
+const uint8_t *sg_copies_find(sg_copies *c, uint64_t addr, size_t len);
+
+/* Like find, but reads the range when it is not there. NULL when it cannot
+ * be read; *rc receives the source's negative errno (or -EFAULT). */
+const uint8_t *sg_copies_get(sg_copies *c, uint64_t addr, size_t len, int *rc);
+
+#endif

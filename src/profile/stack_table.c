@@ -1,0 +1,121 @@
+/*
+ * stack_table.c — interned (parent, frame, line) rows (see stack_table.h).
+ *
+ * The recorder interns every frame of every sample, so the lookup is the
+ * hot path: one hash of three integers, then a probe that compares the
+ * 32-bit hash stored in the slot before it touches the row's columns. In
+ * steady state (every row already present) no call allocates.
+ *
+ * A row is published (count incremented) only after all columns and the
+ * index have room, so a failed intern changes nothing.
+ */
+#include "profile/stack_table.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "profile/grow.h"
+#include "profile/hash.h"
+#include "profile/status.h"
+
+int sg_stacks_init(sg_stacks *s)
+{
+    memset(s, 0, sizeof *s);
+    return SG_PROFILE_OK;
+}
+
+void sg_stacks_free(sg_stacks *s)
+{
+    free(s->parent);
+    free(s->frame);
+    free(s->line);
+    free(s->depth);
+    free(s->slots);
+    memset(s, 0, sizeof *s);
+}
+
+static inline int stacks_find(const sg_stacks *s, uint32_t parent, uint32_t frame, uint32_t line,
+                              uint32_t hash, uint32_t *id_out)
+{
+    if (s->slots == NULL)
+        return 0;
+    for (uint32_t i = hash & s->slot_mask;; i = (i + 1) & s->slot_mask) {
+        uint64_t slot = s->slots[i];
+        if (slot == SG_HASH_EMPTY_SLOT)
+            return 0;
+        uint32_t id = sg_hash_slot_id(slot);
+        if (sg_hash_slot_hash(slot) == hash && s->frame[id] == frame && s->line[id] == line &&
+            s->parent[id] == parent) {
+            *id_out = id;
+            return 1;
+        }
+    }
+}
+
+static int stacks_reserve(sg_stacks *s)
+{
+    if (s->count == s->cap) {
+        size_t cap = sg_grow_capacity(s->cap, (size_t)s->count + 1, 256, SG_HASH_MAX_ROWS);
+        if (cap == 0)
+            return SG_PROFILE_ELIMIT;
+        int rc;
+        if ((rc = sg_grow_array((void **)&s->parent, cap, sizeof *s->parent)) != 0 ||
+            (rc = sg_grow_array((void **)&s->frame, cap, sizeof *s->frame)) != 0 ||
+            (rc = sg_grow_array((void **)&s->line, cap, sizeof *s->line)) != 0 ||
+            (rc = sg_grow_array((void **)&s->depth, cap, sizeof *s->depth)) != 0)
+            return rc;
+        s->cap = (uint32_t)cap;
+    }
+    return sg_hash_index_reserve(&s->slots, &s->slot_mask, s->count);
+}
+
+static int stacks_add(sg_stacks *s, uint32_t parent, uint32_t frame, uint32_t line,
+                      uint32_t hash, uint32_t *id_out)
+{
+    int rc = stacks_reserve(s);
+    if (rc != 0)
+        return rc;
+    uint32_t id = s->count;
+    s->parent[id] = parent;
+    s->frame[id] = frame;
+    s->line[id] = line;
+    s->depth[id] = parent == SG_STACK_NONE ? 1 : s->depth[parent] + 1;
+    sg_hash_index_insert(s->slots, s->slot_mask, hash, id);
+    s->count = id + 1;
+    *id_out = id;
+    return SG_PROFILE_OK;
+}
+
+int sg_stacks_intern(sg_stacks *s, uint32_t parent, uint32_t frame, uint32_t line,
+                     uint32_t *id_out)
+{
+    if (parent != SG_STACK_NONE && parent >= s->count)
+        return SG_PROFILE_EINVAL;
+    uint32_t hash = sg_hash_u32x3(parent, frame, line);
+    if (stacks_find(s, parent, frame, line, hash, id_out))
+        return SG_PROFILE_OK;
+    return stacks_add(s, parent, frame, line, hash, id_out);
+}
+
+int sg_stacks_intern_chain(sg_stacks *s, uint32_t base, const sg_frame_line *chain, size_t n,
+                           uint32_t *depth_ids, uint32_t *id_out)
+{
+    if (base != SG_STACK_NONE && base >= s->count)
+        return SG_PROFILE_EINVAL;
+    uint32_t id = base;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t frame = chain[i].frame, line = chain[i].line;
+        uint32_t hash = sg_hash_u32x3(id, frame, line);
+        uint32_t next;
+        if (!stacks_find(s, id, frame, line, hash, &next)) {
+            int rc = stacks_add(s, id, frame, line, hash, &next);
+            if (rc != 0)
+                return rc;
+        }
+        id = next;
+        if (depth_ids != NULL)
+            depth_ids[i] = id;
+    }
+    *id_out = id;
+    return SG_PROFILE_OK;
+}

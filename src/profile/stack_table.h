@@ -1,0 +1,68 @@
+/*
+ * stack_table.h — interned stacks as a table of (parent, frame, line) rows.
+ *
+ * A stack id names its newest frame; following `parent` walks towards the
+ * oldest frame, whose parent is SG_STACK_NONE. Two samples with the same
+ * call path share one id, so a deep stack that repeats costs one integer
+ * per sample, and a new stack that shares a prefix with an old one adds
+ * only the rows below the fork.
+ *
+ * Invariants:
+ *   - ids are dense (0 .. count-1), in insertion order, never removed.
+ *   - parent[id] < id or parent[id] == SG_STACK_NONE: the table is a forest
+ *     stored in topological order, so one forward pass sees parents first
+ *     and nothing needs to recurse (10,000-frame stacks are legal).
+ *   - depth[id] = 1 for a root, depth[parent] + 1 otherwise (derived, kept
+ *     so walkers can size their buffers up front).
+ *   - no two rows have the same (parent, frame, line).
+ *
+ * Ownership: the table owns its columns; sg_stacks_free releases them.
+ * The struct is public for reading; only the functions below change it.
+ */
+#ifndef SG_PROFILE_STACK_TABLE_H
+#define SG_PROFILE_STACK_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SG_STACK_NONE UINT32_MAX /* "no parent" / "empty stack" */
+
+typedef struct sg_stacks {
+    uint32_t count;
+    uint32_t cap;
+    uint32_t *parent; /* parent stack id or SG_STACK_NONE */
+    uint32_t *frame;  /* frame id (frame_table.h) */
+    uint32_t *line;   /* line executing in that frame, 0 if unknown */
+    uint32_t *depth;  /* number of frames from the root to this row, >= 1 */
+    uint64_t *slots;  /* open-addressing index: (hash << 32) | id, UINT64_MAX = empty */
+    uint32_t slot_mask;
+} sg_stacks;
+
+/* One frame of a sampled stack, as the recorder sees it. */
+typedef struct sg_frame_line {
+    uint32_t frame; /* frame id */
+    uint32_t line;  /* line executing, 0 if unknown */
+} sg_frame_line;
+
+int sg_stacks_init(sg_stacks *s);
+void sg_stacks_free(sg_stacks *s);
+
+/* The id of the row (parent, frame, line), adding it if new. parent must be
+ * SG_STACK_NONE or an existing id (else SG_PROFILE_EINVAL). */
+int sg_stacks_intern(sg_stacks *s, uint32_t parent, uint32_t frame, uint32_t line,
+                     uint32_t *id_out);
+
+/*
+ * Intern a whole chain: `chain` holds n frames oldest → newest, pushed on top
+ * of `base` (SG_STACK_NONE for a stack from the root). *id_out receives the
+ * id of the newest frame (base itself when n == 0). If depth_ids is not
+ * NULL it receives n ids, the stack id after each frame, so a recorder can
+ * remember a thread's previous stack and re-intern only the frames below
+ * the first one that changed (pass depth_ids[k-1] as base, chain + k).
+ * Does not allocate once every row exists: a hit is one hash probe per frame.
+ * On error the rows interned so far stay (they are valid, merely unused).
+ */
+int sg_stacks_intern_chain(sg_stacks *s, uint32_t base, const sg_frame_line *chain, size_t n,
+                           uint32_t *depth_ids, uint32_t *id_out);
+
+#endif

@@ -1,0 +1,309 @@
+"""`spyglass record` against every interpreter: stacks, lines, threads and their
+states, deep recursion, non-ASCII names, targets that exit early, fork or crash,
+attaching with --pid, and the summary line. Targets are in tests/targets/; the
+lines expected are their `# @line:` markers. The contract is in conftest.py.
+"""
+
+import json
+import time
+
+import pytest
+
+import harness
+from harness import TargetFile, check_summary, dominant, record, show, total
+
+
+def launch(spyglass, python, tmp_path, script, args=(), options=(), limit=60, name="out"):
+    output = tmp_path / f"{name}.collapsed"
+    return record(spyglass, output, options, command=python.command(script, *args), limit=limit)
+
+
+def assert_stack(sample, expected, samples):
+    got = list(sample.frames)
+    assert got == expected, (
+        "stack differs\n  expected: " + " ; ".join(map(str, expected)) +
+        "\n  got:      " + " ; ".join(map(str, got)) + "\nheaviest stacks:\n" + show(samples))
+
+
+# --- known stacks, the summary, no TTY status ----------------------------------
+
+STACKS_SECONDS = 1.0
+
+
+@pytest.fixture(scope="module")
+def stacks_run(spyglass, python, tmp_path_factory):
+    """stacks.py recorded once per interpreter at the default rate, no --duration."""
+    run = launch(spyglass, python, tmp_path_factory.mktemp("stacks"), "stacks.py",
+                 [harness.duration(STACKS_SECONDS)])
+    return run
+
+
+def expected_stacks(python):
+    t = TargetFile("stacks.py")
+    trunk = [t.frame("<module>", "module_calls_main"), t.frame("main", "main_calls_a")]
+    deep = trunk + [t.frame("a", "a_calls_b"), t.frame(python.qualname("Box.b"), "b_calls_c"),
+                    t.frame("c", "c_calls_leaf"), t.frame("leaf_deep", "leaf_deep")]
+    shallow = trunk + [t.frame("a", "a_calls_shallow"), t.frame("leaf_shallow", "leaf_shallow")]
+    return deep, shallow
+
+
+def test_known_stacks_in_order_with_lines(stacks_run, python):
+    stacks_run.check(0)
+    samples = stacks_run.samples()
+    deep, shallow = expected_stacks(python)
+    assert_stack(dominant(samples), deep, samples)
+    assert_stack(dominant(samples, lambda s: s.leaf == shallow[-1]), shallow, samples)
+
+
+def test_known_stacks_split_of_time(stacks_run, python):
+    """leaf_deep does twice the work of leaf_shallow: about 2/3 of the time. Loose
+    bounds: this is a sanity check, the accuracy benchmark is in bench/."""
+    samples = stacks_run.samples()
+    deep, shallow = expected_stacks(python)
+    n_deep = total(samples, lambda s: list(s.frames) == deep)
+    n_shallow = total(samples, lambda s: list(s.frames) == shallow)
+    everything = total(samples)
+    assert n_deep + n_shallow >= 0.9 * everything, show(samples)
+    assert 0.5 <= n_deep / (n_deep + n_shallow) <= 0.8, show(samples)
+
+
+def test_summary_at_default_rate(stacks_run):
+    summary = stacks_run.check(0)
+    seconds = harness.duration(STACKS_SECONDS)
+    check_summary(summary, requested=1000, seconds=(0.8 * seconds, seconds + harness.timeout(2)))
+    assert abs(summary.hz - 1000) <= 200, summary
+    # One thread: every sample is at most one stack in the output.
+    counted = total(stacks_run.samples())
+    assert 0.8 * summary.samples <= counted <= summary.samples, (counted, summary)
+
+
+def test_no_status_line_without_tty(stacks_run):
+    stacks_run.check(0)  # includes: no \r and no escape sequence on stderr or stdout
+    assert len(stacks_run.stderr.splitlines()) <= 10, stacks_run.describe()
+
+
+def test_requested_rate(spyglass, python, tmp_path):
+    seconds = harness.duration(1.0)
+    run = launch(spyglass, python, tmp_path, "stacks.py", [seconds],
+                 ["-r", "250", "--duration", str(seconds + harness.timeout(10))])
+    summary = run.check(0)
+    check_summary(summary, requested=250, seconds=(0.8 * seconds, seconds + harness.timeout(2)))
+    assert abs(summary.hz - 250) <= 50, summary
+
+
+# --- threads: names, TIDs, wall / cpu / GIL ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def threads_runs(spyglass, python, tmp_path_factory):
+    """threads.py attached to in its steady state and recorded three ways:
+    wall, --mode cpu and --gil, all with --threads."""
+    tmp = tmp_path_factory.mktemp("threads")
+    target = harness.Target(python.command("threads.py", harness.timeout(120)))
+    try:
+        info = target.wait_ready()
+        harness.settle(target.pid, info["tids"], ["worker-sleep", "MainThread"])
+        runs = {}
+        for mode, options in (("wall", ["--mode", "wall"]), ("cpu", ["--mode", "cpu"]),
+                              ("gil", ["--gil"])):
+            runs[mode] = record(spyglass, tmp / f"{mode}.collapsed",
+                                ["--threads", "--duration", str(harness.duration(1.0)), *options],
+                                pid=target.pid)
+        assert target.alive(), "the target died while recorded"
+        return runs, info["tids"]
+    finally:
+        target.kill()
+
+
+def test_thread_names_and_tids(threads_runs, python):
+    runs, tids = threads_runs
+    run = runs["wall"]
+    summary = run.check(0)
+    samples = run.samples()
+    threads = {s.thread for s in samples}
+    assert threads == {(name, tid) for name, tid in tids.items()}, show(samples)
+    # Wall mode: every thread is in (nearly) every sample, idle or not.
+    for name, group in harness.by_thread(samples).items():
+        assert total(group) >= 0.7 * summary.samples, (name, summary, show(samples))
+
+
+def test_thread_stacks_wall(threads_runs, python):
+    runs, tids = threads_runs
+    samples = runs["wall"].samples()
+    t = TargetFile("threads.py")
+    groups = harness.by_thread(samples)
+
+    busy = dominant(groups["worker-busy"])
+    assert busy.leaf == t.frame("spin", "worker_busy"), show(samples)
+    assert busy.frames[0].function.endswith("_bootstrap"), show(samples)
+    assert busy.frames[0].file.endswith("threading.py"), show(samples)
+
+    sleep = dominant(groups["worker-sleep"])
+    assert sleep.leaf == t.frame("nap", "worker_sleep"), show(samples)
+    assert sleep.frames[0].function.endswith("_bootstrap"), show(samples)
+
+    main = dominant(groups["MainThread"])
+    assert main.frames[:2] == (t.frame("<module>", "module_calls_main"),
+                               t.frame("main", "main_join")), show(samples)
+    assert all(f.file.endswith("threading.py") for f in main.frames[2:]), show(samples)
+
+
+@pytest.mark.parametrize("mode", ["cpu", "gil"])
+def test_only_the_busy_thread_in_cpu_and_gil_modes(threads_runs, python, mode):
+    runs, tids = threads_runs
+    run = runs[mode]
+    summary = run.check(0)
+    samples = run.samples()
+    assert {s.thread for s in samples} == {("worker-busy", tids["worker-busy"])}, \
+        f"--{mode}: only worker-busy runs and holds the GIL\n" + show(samples)
+    assert total(samples) >= 0.5 * summary.samples, (summary, show(samples))
+    t = TargetFile("threads.py")
+    assert dominant(samples).leaf == t.frame("spin", "worker_busy"), show(samples)
+
+
+# --- recursion ------------------------------------------------------------------
+
+DEPTH = 1000
+
+
+def test_recursion_1000_deep(spyglass, python, tmp_path):
+    run = launch(spyglass, python, tmp_path, "recursion.py", [harness.duration(1.0), DEPTH])
+    run.check(0)
+    samples = run.samples()
+    t = TargetFile("recursion.py")
+    expected = ([t.frame("<module>", "module_calls_main"), t.frame("main", "main_calls_recurse")] +
+                [t.frame("recurse", "recurse_calls_self")] * (DEPTH - 1) +
+                [t.frame("recurse", "recurse_calls_leaf"), t.frame("leaf", "leaf_busy")])
+    assert_stack(dominant(samples), expected, samples)
+
+    def depth(s):
+        return s.functions().count("recurse")
+
+    assert max(depth(s) for s in samples) == DEPTH, show(samples)
+    full = total(samples, lambda s: depth(s) == DEPTH)
+    partial = total(samples, lambda s: 0 < depth(s) < DEPTH)
+    everything = total(samples)
+    assert full >= 0.9 * everything, show(samples)
+    assert partial <= 0.01 * everything, \
+        f"{partial} of {everything} samples cut short of {DEPTH} frames\n" + show(samples)
+
+
+# --- non-ASCII names ------------------------------------------------------------
+
+
+def test_non_ascii_function_names(spyglass, python, tmp_path):
+    run = launch(spyglass, python, tmp_path, "unicode_names.py", [harness.duration(1.0)])
+    run.check(0)
+    samples = run.samples()
+    t = TargetFile("unicode_names.py")
+    expected = [t.frame("<module>", "module_calls_main"), t.frame("main", "main_calls_latin1"),
+                t.frame("données", "latin1_calls_ucs2"),       # Latin-1
+                t.frame("计算", "ucs2_calls_ucs4"),             # UCS-2
+                t.frame("\U00020000\U00020001", "ucs4_busy")]  # UCS-4
+    assert_stack(dominant(samples), expected, samples)
+
+
+# --- targets that end on their own ----------------------------------------------
+
+
+def test_early_exit_propagates_status(spyglass, python, tmp_path):
+    requested = harness.duration(5.0)
+    run = launch(spyglass, python, tmp_path, "early_exit.py", [0.2, 3],
+                 ["--duration", str(requested)])
+    summary = run.check(3)
+    assert run.elapsed < requested, f"record did not end when the target did\n{run.describe()}"
+    assert summary.seconds < requested, summary
+    samples = run.samples()
+    t = TargetFile("early_exit.py")
+    assert dominant(samples).leaf == t.frame("busy_then_exit", "busy"), show(samples)
+
+
+@pytest.mark.parametrize("kind,signo", [("abort", 6), ("segv", 11)])
+def test_crash_keeps_output(spyglass, python, tmp_path, kind, signo):
+    run = launch(spyglass, python, tmp_path, "crash.py", [harness.duration(0.5), kind])
+    summary = run.check(128 + signo)
+    assert summary.samples > 0, summary
+    samples = run.samples()
+    t = TargetFile("crash.py")
+    assert dominant(samples).leaf == t.frame("busy_before_crash", "busy"), show(samples)
+
+
+# --- fork -----------------------------------------------------------------------
+
+
+def fork_info(run):
+    for line in run.stdout.splitlines():
+        if line.startswith("READY "):
+            return json.loads(line[6:])
+    raise AssertionError(f"fork.py printed no READY line through record\n{run.describe()}")
+
+
+def test_fork_follows_the_parent(spyglass, python, tmp_path):
+    run = launch(spyglass, python, tmp_path, "fork.py", [harness.duration(1.0)], ["--threads"])
+    run.check(0)
+    info = fork_info(run)
+    samples = run.samples()
+    t = TargetFile("fork.py")
+    parent = [s for s in samples if s.leaf == t.frame("parent_busy", "parent_busy")]
+    assert parent, show(samples)
+    assert {s.thread for s in parent} == {("MainThread", info["pid"])}, show(samples)
+    assert not [s for s in samples if "child_busy" in s.functions()], \
+        "the child was recorded without --subprocesses\n" + show(samples)
+    assert info["child"] not in {s.thread[1] for s in samples}, show(samples)
+
+
+def test_fork_with_subprocesses(spyglass, python, tmp_path):
+    run = launch(spyglass, python, tmp_path, "fork.py", [harness.duration(1.0)],
+                 ["--threads", "--subprocesses"])
+    run.check(0)
+    info = fork_info(run)
+    samples = run.samples()
+    t = TargetFile("fork.py")
+    for function, tid in (("parent_busy", info["pid"]), ("child_busy", info["child"])):
+        mine = [s for s in samples if s.leaf == t.frame(function, function)]
+        assert mine, f"no sample of {function}\n" + show(samples)
+        assert {s.thread for s in mine} == {("MainThread", tid)}, show(samples)
+        assert total(mine) >= 0.3 * total(samples), show(samples)
+
+
+# --- attaching ------------------------------------------------------------------
+
+
+def test_attach_records_for_the_duration_and_leaves_target_running(spyglass, python, tmp_path,
+                                                                   spawn):
+    target = spawn(python.command("attach.py", harness.timeout(120)))
+    target.wait_ready()
+    time.sleep(0.1)
+    states = []
+    seconds = harness.duration(1.0)
+    run = record(spyglass, tmp_path / "out.collapsed", ["--duration", str(seconds)],
+                 pid=target.pid, poll=lambda: states.append(harness.process_state(target.pid)))
+    summary = run.check(0)
+    check_summary(summary, requested=1000, seconds=(0.9 * seconds, seconds + harness.timeout(1)))
+    assert run.elapsed < seconds + harness.timeout(5), run.describe()
+    assert target.alive(), "record killed the target it attached to"
+    assert not {"T", "t"} & set(states), f"the target was stopped while recorded: {set(states)}"
+    before = harness.cpu_ticks(target.pid)
+    time.sleep(0.3)
+    assert harness.cpu_ticks(target.pid) > before, "the target no longer runs after record"
+
+    samples = run.samples()
+    t = TargetFile("attach.py")
+    expected = [t.frame("<module>", "module_calls_main"), t.frame("main", "main_calls_busy"),
+                t.frame("attached_busy", "busy")]
+    assert_stack(dominant(samples), expected, samples)
+
+
+def test_attach_ends_when_the_target_exits(spyglass, python, tmp_path, spawn):
+    lifetime = harness.timeout(1.5)
+    target = spawn(python.command("attach.py", lifetime))
+    target.wait_ready()
+    requested = lifetime + harness.timeout(20)
+    run = record(spyglass, tmp_path / "out.collapsed", ["--duration", str(requested)],
+                 pid=target.pid)
+    summary = run.check(0)
+    assert run.elapsed < lifetime + harness.timeout(5), run.describe()
+    assert summary.samples > 0, summary
+    t = TargetFile("attach.py")
+    samples = run.samples()
+    assert dominant(samples).leaf == t.frame("attached_busy", "busy"), show(samples)
