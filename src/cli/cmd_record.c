@@ -1,2 +1,414 @@
+/*
+ * cmd_record.c — `spyglass record`: sample a program we launch or a process
+ * we attach to, into a .sgl file (streamed as it records) or collapsed
+ * stacks.
+ *
+ * The recording ends when the duration passes, the user presses Ctrl-C (when
+ * attached; a launched program gets the Ctrl-C itself and we record its
+ * way out), or the target exits. Whatever ends it, everything recorded is
+ * written. When we launched the program, our exit status is its own.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli/attach.h"
 #include "cli/commands.h"
-int sg_cmd_record(int argc, char **argv) { (void)argc; (void)argv; return 2; }
+#include "collect/sampling_loop.h"
+#include "collect/target_set.h"
+#include "profile/export_collapsed.h"
+#include "profile/profile.h"
+#include "profile/recorder.h"
+#include "profile/sgl.h"
+
+#define SG_FLUSH_EVERY_NS 1000000000ull
+#define SG_LAUNCH_WAIT_S 10.0
+
+typedef struct sg_record_args {
+    double rate, duration;
+    const char *output;
+    int collapsed, threads, gil_only, subprocesses, no_source;
+    enum sg_sample_mode mode;
+    pid_t pid;
+    char **command;
+} sg_record_args;
+
+typedef struct sg_record {
+    sg_record_args args;
+    sg_profile *profile;
+    sg_recorder *recorder;
+    sg_sgl_writer *writer;
+    sg_target_set targets;
+    pid_t child;
+    int child_status, child_ended;
+    uint64_t next_flush;
+    uint64_t next_epoch;
+    int write_error;
+} sg_record;
+
+static volatile sig_atomic_t sg_stop_requested;
+static volatile sig_atomic_t sg_interrupts;
+
+static void sg_on_signal(int sig)
+{
+    (void)sig;
+    sg_interrupts++;
+    sg_stop_requested = 1;
+}
+
+static void sg_record_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: spyglass record [options] -- COMMAND [ARGS...]\n"
+            "       spyglass record [options] --pid PID\n\n"
+            "Samples where a Python program spends its time, from outside the process.\n\n"
+            "  -r, --rate HZ        samples per second (default 1000)\n"
+            "  -o, --output FILE    where to write (default spyglass-PID.sgl)\n"
+            "  -f, --format FMT     sgl (default) or collapsed\n"
+            "  -d, --duration S     stop after S seconds (default: until the program ends)\n"
+            "      --mode MODE      wall (default: every thread, running or not) or cpu\n"
+            "                       (only threads on a CPU)\n"
+            "      --gil            only the thread holding the GIL\n"
+            "      --threads        collapsed: root each stack at its thread\n"
+            "      --subprocesses   also record child processes that run Python\n"
+            "      --no-source      do not embed the source text of the files\n"
+            "  -p, --pid PID        attach to a running process until Ctrl-C or its exit\n");
+}
+
+static int sg_parse_record_args(int argc, char **argv, sg_record_args *a)
+{
+    enum { OPT_MODE = 256, OPT_GIL, OPT_THREADS, OPT_SUBPROCESSES, OPT_NO_SOURCE };
+    static const struct option opts[] = {
+        {"rate", required_argument, NULL, 'r'},
+        {"output", required_argument, NULL, 'o'},
+        {"format", required_argument, NULL, 'f'},
+        {"duration", required_argument, NULL, 'd'},
+        {"pid", required_argument, NULL, 'p'},
+        {"mode", required_argument, NULL, OPT_MODE},
+        {"gil", no_argument, NULL, OPT_GIL},
+        {"threads", no_argument, NULL, OPT_THREADS},
+        {"subprocesses", no_argument, NULL, OPT_SUBPROCESSES},
+        {"no-source", no_argument, NULL, OPT_NO_SOURCE},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    memset(a, 0, sizeof *a);
+    a->rate = 1000;
+    int c;
+    char *end;
+    while ((c = getopt_long(argc, argv, "+r:o:f:d:p:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            a->rate = strtod(optarg, &end);
+            if (*end || !(a->rate >= 1 && a->rate <= 100000)) {
+                sg_cli_error("--rate takes samples per second from 1 to 100000, not '%s'", optarg);
+                return 2;
+            }
+            break;
+        case 'o':
+            a->output = optarg;
+            break;
+        case 'f':
+            if (strcmp(optarg, "collapsed") == 0)
+                a->collapsed = 1;
+            else if (strcmp(optarg, "sgl") != 0) {
+                sg_cli_error("--format is sgl or collapsed, not '%s'", optarg);
+                return 2;
+            }
+            break;
+        case 'd':
+            a->duration = strtod(optarg, &end);
+            if (*end || !(a->duration > 0)) {
+                sg_cli_error("--duration takes seconds (> 0), not '%s'", optarg);
+                return 2;
+            }
+            break;
+        case 'p':
+            a->pid = (pid_t)strtol(optarg, &end, 10);
+            if (*end || a->pid <= 0) {
+                sg_cli_error("--pid takes a process id, not '%s'", optarg);
+                return 2;
+            }
+            break;
+        case OPT_MODE:
+            if (strcmp(optarg, "cpu") == 0)
+                a->mode = SG_SAMPLER_CPU;
+            else if (strcmp(optarg, "wall") != 0) {
+                sg_cli_error("--mode is wall or cpu, not '%s'", optarg);
+                return 2;
+            }
+            break;
+        case OPT_GIL:
+            a->gil_only = 1;
+            break;
+        case OPT_THREADS:
+            a->threads = 1;
+            break;
+        case OPT_SUBPROCESSES:
+            a->subprocesses = 1;
+            break;
+        case OPT_NO_SOURCE:
+            a->no_source = 1;
+            break;
+        case 'h':
+            sg_record_usage(stdout);
+            return -1;
+        default:
+            sg_record_usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc)
+        a->command = argv + optind;
+    if (!a->command == !a->pid) {
+        sg_cli_error("record needs either a command after -- or --pid PID (not both)");
+        return 2;
+    }
+    return 0;
+}
+
+/* The command line as one string, for the profile's metadata. */
+static void sg_command_line(const sg_record *rec, char *out, size_t cap)
+{
+    out[0] = '\0';
+    if (rec->args.command) {
+        size_t len = 0;
+        for (char **a = rec->args.command; *a && len + 1 < cap; a++)
+            len += (size_t)snprintf(out + len, cap - len, "%s%s", a == rec->args.command ? "" : " ",
+                                    *a);
+        return;
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/cmdline", (int)rec->args.pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    size_t n = fread(out, 1, cap - 1, f);
+    fclose(f);
+    for (size_t i = 0; i + 1 < n; i++)
+        if (out[i] == '\0')
+            out[i] = ' ';
+    out[n] = '\0';
+}
+
+static void sg_fill_meta(sg_record *rec, const sg_target *t)
+{
+    sg_profile *p = rec->profile;
+    char text[4096];
+    sg_command_line(rec, text, sizeof text);
+    sg_profile_set_meta_text(p, &p->meta.command, text);
+    sg_profile_set_meta_text(p, &p->meta.python_version, t->version);
+    if (gethostname(text, sizeof text) == 0) {
+        text[sizeof text - 1] = '\0';
+        sg_profile_set_meta_text(p, &p->meta.host, text);
+    }
+    sg_profile_set_meta_text(p, &p->meta.spyglass_version, SG_VERSION);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    p->meta.pid = (uint64_t)t->pid;
+    p->meta.start_unix_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+    p->meta.interval_ns = (uint64_t)(1e9 / rec->args.rate);
+    p->meta.mode = rec->args.mode == SG_SAMPLER_CPU ? SG_MODE_CPU : SG_MODE_WALL;
+}
+
+static int sg_record_flush(sg_record *rec)
+{
+    if (!rec->writer || rec->write_error)
+        return 0;
+    if (sg_sgl_writer_flush(rec->writer, rec->profile) != 0) {
+        sg_cli_error("cannot write %s: %s", rec->args.output, sg_sgl_writer_error(rec->writer));
+        rec->write_error = 1;
+        return -EIO;
+    }
+    return 0;
+}
+
+static int sg_record_tick(void *ctx, uint64_t now)
+{
+    sg_record *rec = ctx;
+    if (rec->child && sg_interrupts == 1)
+        sg_stop_requested = 0; /* the launched program got the Ctrl-C too: record its exit */
+    int rc = sg_target_set_round(&rec->targets, now);
+    if (rc < 0)
+        return rc;
+    if (rec->child && !rec->child_ended && rc == SG_TARGETS_ALL_GONE)
+        rec->child_ended = sg_cli_child_ended(rec->child, &rec->child_status);
+    if (rc == SG_TARGETS_ALL_GONE)
+        return 1;
+    if (now >= rec->next_epoch) {
+        sg_target_set_new_epoch(&rec->targets);
+        rec->next_epoch = now + 1000000000ull;
+    }
+    if (now >= rec->next_flush) {
+        rec->next_flush = now + SG_FLUSH_EVERY_NS;
+        if (sg_record_flush(rec) != 0)
+            return -EIO;
+    }
+    return sg_recorder_error(rec->recorder) ? -ENOMEM : 0;
+}
+
+static void sg_record_status(void *ctx, const sg_loop_stats *st)
+{
+    sg_record *rec = ctx;
+    sg_sampler_stats s;
+    sg_target_set_stats(&rec->targets, &s);
+    double elapsed = (double)(st->now_ns - st->start_ns) / 1e9;
+    fprintf(stderr, "\r\033[Kspyglass: recording %d: %.1f s, %llu samples, %.0f Hz, %llu errors",
+            (int)rec->profile->meta.pid, elapsed, (unsigned long long)s.samples,
+            elapsed > 0 ? (double)st->ticks / elapsed : 0.0,
+            (unsigned long long)(s.torn + s.failed));
+    fflush(stderr);
+}
+
+static int sg_record_finish(sg_record *rec, const sg_loop_stats *loop)
+{
+    sg_profile *p = rec->profile;
+    p->meta.duration_ns = loop->now_ns - loop->start_ns;
+    p->meta.samples_missed = loop->missed;
+    int rc = 0;
+    char err[512];
+    if (rec->writer) {
+        if (sg_sgl_writer_close(rec->writer, p, err, sizeof err) != 0 && !rec->write_error) {
+            sg_cli_error("cannot write %s: %s", rec->args.output, err);
+            rc = 1;
+        }
+        rec->writer = NULL;
+    } else {
+        FILE *out = strcmp(rec->args.output, "-") == 0 ? stdout : fopen(rec->args.output, "w");
+        sg_collapsed_options opts = {0};
+        if (rec->args.threads)
+            opts.flags |= SG_COLLAPSED_THREADS;
+        if (!out || sg_export_collapsed(p, out, &opts) != 0 ||
+            (out != stdout ? fclose(out) : fflush(out)) != 0) {
+            sg_cli_error("cannot write %s: %s", rec->args.output, strerror(errno));
+            rc = 1;
+        }
+    }
+    sg_sampler_stats s;
+    sg_target_set_stats(&rec->targets, &s);
+    double secs = (double)(loop->now_ns - loop->start_ns) / 1e9;
+    if (isatty(STDERR_FILENO))
+        fprintf(stderr, "\r\033[K");
+    fprintf(stderr,
+            "spyglass: %llu samples in %.2f s, %.1f Hz (of %.0f), %llu torn, %llu failed, "
+            "%llu late\n",
+            (unsigned long long)s.samples, secs, secs > 0 ? (double)loop->ticks / secs : 0.0,
+            rec->args.rate, (unsigned long long)s.torn, (unsigned long long)s.failed,
+            (unsigned long long)loop->late);
+    if (rc == 0)
+        fprintf(stderr, "spyglass: wrote %s\n", rec->args.output);
+    return rc;
+}
+
+static int sg_record_open_output(sg_record *rec, pid_t pid)
+{
+    static char default_name[64];
+    if (!rec->args.output) {
+        snprintf(default_name, sizeof default_name, "spyglass-%d.%s", (int)pid,
+                 rec->args.collapsed ? "collapsed" : "sgl");
+        rec->args.output = default_name;
+    }
+    if (rec->args.collapsed)
+        return 0;
+    char err[512];
+    sg_sgl_writer_options opts = {0};
+    opts.no_sources = rec->args.no_source;
+    if (sg_sgl_writer_open(rec->args.output, &opts, &rec->writer, err, sizeof err) != 0) {
+        sg_cli_error("cannot write %s: %s", rec->args.output, err);
+        return 1;
+    }
+    return 0;
+}
+
+static int sg_record_sink_for(void *ctx, pid_t pid, sg_sample_sink *sink)
+{
+    return sg_recorder_add_source(ctx, pid, sink);
+}
+
+static int sg_record_run(sg_record *rec)
+{
+    sg_target first;
+    pid_t pid = rec->args.pid;
+    if (rec->args.command) {
+        if ((pid = rec->child = sg_cli_launch(rec->args.command)) < 0)
+            return 1;
+    }
+    int rc = sg_cli_attach(pid, rec->child ? SG_LAUNCH_WAIT_S : 1.0, &first,
+                           rec->child ? &rec->child_status : NULL);
+    if (rc == 2) {
+        fprintf(stderr, "spyglass: %s exited before its interpreter started; nothing recorded\n",
+                rec->args.command[0]);
+        return rec->child_status;
+    }
+    if (rc != 0) {
+        if (rec->child)
+            kill(rec->child, SIGTERM), waitpid(rec->child, NULL, 0);
+        return 1;
+    }
+    rec->profile = sg_profile_new();
+    sg_recorder_options ropts = {sg_monotonic_ns(), rec->args.no_source};
+    rec->recorder = rec->profile ? sg_recorder_new(rec->profile, &ropts) : NULL;
+    if (!rec->recorder) {
+        sg_cli_error("out of memory");
+        return 1;
+    }
+    sg_fill_meta(rec, &first);
+    sg_sampler_config cfg = {rec->args.mode, rec->args.gil_only, 0};
+    sg_target_set_init(&rec->targets, &cfg, sg_record_sink_for, rec->recorder,
+                       rec->args.subprocesses);
+    if (sg_target_set_add(&rec->targets, &first) != 0) {
+        sg_cli_error("out of memory");
+        sg_target_detach(&first);
+        return 1;
+    }
+    if (sg_record_open_output(rec, pid) != 0)
+        return 1;
+
+    struct sigaction sa = {0};
+    sa.sa_handler = sg_on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sg_loop_config loop_cfg = {rec->args.rate, rec->args.duration, &sg_stop_requested,
+                               isatty(STDERR_FILENO) ? 250000000ull : 0};
+    sg_loop_stats loop;
+    rec->next_flush = sg_monotonic_ns() + SG_FLUSH_EVERY_NS;
+    rec->next_epoch = sg_monotonic_ns() + 1000000000ull;
+    rc = sg_loop_run(&loop_cfg, sg_record_tick, sg_record_status, rec, &loop);
+    if (rc < 0 && rc != -EIO)
+        sg_cli_error("recording stopped: %s", strerror(-rc));
+    int finish = sg_record_finish(rec, &loop);
+    if (rec->child && !rec->child_ended) {
+        if (!rec->args.duration || rc != 0) {
+            rec->child_ended = 1;
+            waitpid(rec->child, &rc, 0);
+            rec->child_status = WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc);
+        } else {
+            /* The duration ended; the program runs on, unprofiled. */
+            fprintf(stderr, "spyglass: %s (pid %d) keeps running\n", rec->args.command[0],
+                    (int)rec->child);
+            return finish;
+        }
+    }
+    if (finish != 0)
+        return finish;
+    return rec->child ? rec->child_status : 0;
+}
+
+int sg_cmd_record(int argc, char **argv)
+{
+    sg_record rec;
+    memset(&rec, 0, sizeof rec);
+    int rc = sg_parse_record_args(argc, argv, &rec.args);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    rc = sg_record_run(&rec);
+    sg_target_set_free(&rec.targets);
+    sg_recorder_free(rec.recorder);
+    sg_profile_free(rec.profile);
+    return rc;
+}

@@ -447,7 +447,7 @@ int sg_sampler_round(sg_sampler *s, uint64_t now_ns)
         slot->flags = on_cpu > 0 ? SG_THREAD_ON_CPU : 0;
         if (gil_holder == slot->tstate)
             slot->flags |= SG_THREAD_HOLDS_GIL;
-        slot->walk = !(s->cfg.mode == SG_MODE_CPU && on_cpu <= 0) &&
+        slot->walk = !(s->cfg.mode == SG_SAMPLER_CPU && on_cpu <= 0) &&
                      !(s->cfg.gil_only && !(slot->flags & SG_THREAD_HOLDS_GIL));
         if (!slot->walk)
             continue;

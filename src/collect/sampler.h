@@ -27,7 +27,7 @@ enum {
     SG_THREAD_HOLDS_GIL = 2 /* held the GIL when sampled */
 };
 
-enum sg_sample_mode { SG_MODE_WALL = 0, SG_MODE_CPU = 1 };
+enum sg_sample_mode { SG_SAMPLER_WALL = 0, SG_SAMPLER_CPU = 1 };
 
 typedef struct sg_frame_ref {
     uint32_t code_id;

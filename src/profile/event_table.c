@@ -43,8 +43,7 @@ int sg_events_reserve(sg_events *e, size_t extra)
     return SG_PROFILE_OK;
 }
 
-int sg_events_append(sg_events *e, uint64_t time_ns, uint8_t kind, uint32_t thread,
-                     uint32_t label)
+int sg_events_append(sg_events *e, uint64_t time_ns, uint8_t kind, uint32_t thread, uint32_t label)
 {
     if (e->count == e->cap) {
         int rc = sg_events_reserve(e, 1);

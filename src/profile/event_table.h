@@ -39,7 +39,6 @@ void sg_events_free(sg_events *e);
 /* Make room for `extra` more events without further allocation. */
 int sg_events_reserve(sg_events *e, size_t extra);
 
-int sg_events_append(sg_events *e, uint64_t time_ns, uint8_t kind, uint32_t thread,
-                     uint32_t label);
+int sg_events_append(sg_events *e, uint64_t time_ns, uint8_t kind, uint32_t thread, uint32_t label);
 
 #endif

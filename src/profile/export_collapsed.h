@@ -5,8 +5,9 @@
  * One line per distinct stack: `frame;frame;...;frame COUNT`, oldest frame
  * first, each frame labelled `qualname (file:line)` as py-spy does, COUNT
  * the sum of the weights of the samples with that stack. Lines come in a
- * deterministic order (threads by name then tid, stacks in lexical order of
- * their frame labels), so the same profile always gives the same bytes.
+ * deterministic order (threads by name then tid; stacks compared frame by
+ * frame from the root by name, file, then line), so the same profile always
+ * gives the same bytes.
  * ';' and control characters inside a label are written as '_' because the
  * format has no escapes.
  */

@@ -40,8 +40,7 @@ int sg_hash_index_reserve(uint64_t **slots, uint32_t *mask, uint32_t count)
     for (uint64_t i = 0; i < have; i++) {
         uint64_t slot = (*slots)[i];
         if (slot != SG_HASH_EMPTY_SLOT)
-            sg_hash_index_insert(grown, new_mask, sg_hash_slot_hash(slot),
-                                 sg_hash_slot_id(slot));
+            sg_hash_index_insert(grown, new_mask, sg_hash_slot_hash(slot), sg_hash_slot_id(slot));
     }
     free(*slots);
     *slots = grown;

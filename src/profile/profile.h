@@ -64,8 +64,8 @@ typedef struct sg_meta {
     uint8_t weight_unit;       /* enum sg_weight_unit */
     bool has_stacks;           /* false for profiles without call stacks (pstats) */
     /* Final statistics, known when the recording ends (0 until then). */
-    uint64_t duration_ns;     /* length of the recording */
-    uint64_t samples_missed;  /* sampling deadlines the recorder could not meet */
+    uint64_t duration_ns;    /* length of the recording */
+    uint64_t samples_missed; /* sampling deadlines the recorder could not meet */
 } sg_meta;
 
 typedef struct sg_profile {

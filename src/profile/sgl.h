@@ -29,11 +29,11 @@
 typedef struct sg_sgl_writer sg_sgl_writer; /* opaque */
 
 typedef struct sg_sgl_writer_options {
-    int zstd_level;             /* 0 = default (3) */
+    int zstd_level;              /* 0 = default (3) */
     uint64_t time_resolution_ns; /* times are stored in these units; 0 = default (1000 = 1 us).
                                     1 keeps nanoseconds exactly. */
-    bool fsync;                 /* fsync after every flush (off by default) */
-    bool no_sources;            /* leave source text out of the file */
+    bool fsync;                  /* fsync after every flush (off by default) */
+    bool no_sources;             /* leave source text out of the file */
 } sg_sgl_writer_options;
 
 /*
@@ -47,8 +47,8 @@ int sg_sgl_writer_open(const char *path, const sg_sgl_writer_options *opts, sg_s
 
 /* Same, on a descriptor the caller opened (a pipe works too). The writer
  * does not close fd. */
-int sg_sgl_writer_open_fd(int fd, const sg_sgl_writer_options *opts, sg_sgl_writer **out,
-                          char *err, size_t errlen);
+int sg_sgl_writer_open_fd(int fd, const sg_sgl_writer_options *opts, sg_sgl_writer **out, char *err,
+                          size_t errlen);
 
 /*
  * Append the rows `p` gained since the previous flush (first call: all of
@@ -74,10 +74,11 @@ uint64_t sg_sgl_writer_bytes(const sg_sgl_writer *w);
 #define SG_SGL_READ_STRICT 1u /* a torn tail is an error too */
 
 typedef struct sg_sgl_read_info {
-    uint64_t chunks;       /* whole chunks loaded */
-    bool complete;         /* the end record was seen: the writer closed the file */
-    bool truncated;        /* the file ends inside a chunk (a torn tail) */
-    uint64_t truncated_at; /* if truncated: offset of the torn chunk; bytes from here on are ignored */
+    uint64_t chunks; /* whole chunks loaded */
+    bool complete;   /* the end record was seen: the writer closed the file */
+    bool truncated;  /* the file ends inside a chunk (a torn tail) */
+    uint64_t
+        truncated_at; /* if truncated: offset of the torn chunk; bytes from here on are ignored */
 } sg_sgl_read_info;
 
 /*

@@ -27,8 +27,8 @@
 #define SG_SGL_ZSTD_WINDOW_LOG 23          /* largest zstd window a reader accepts */
 
 /* Writer tuning (not part of the format: a reader accepts any split). */
-#define SG_SGL_CHUNK_TARGET     (1u << 20) /* start a new chunk past this many raw bytes */
-#define SG_SGL_RECORD_MAX_ROWS  65536u     /* rows per table record */
+#define SG_SGL_CHUNK_TARGET    (1u << 20) /* start a new chunk past this many raw bytes */
+#define SG_SGL_RECORD_MAX_ROWS 65536u     /* rows per table record */
 
 /* Record types. Types 0x40..0x7f are optional: a reader skips those it does
  * not know. Any other unknown type is an error. */

@@ -189,8 +189,8 @@ static int writer_put_frames(sg_sgl_writer *w, const sg_profile *p)
     const sg_frames *f = &p->frames;
     while (w->frames_sent < f->count) {
         uint32_t first = w->frames_sent;
-        uint32_t end = f->count - first > SG_SGL_RECORD_MAX_ROWS ? first + SG_SGL_RECORD_MAX_ROWS
-                                                                 : f->count;
+        uint32_t end =
+            f->count - first > SG_SGL_RECORD_MAX_ROWS ? first + SG_SGL_RECORD_MAX_ROWS : f->count;
         sg_bytes_put_varint(&w->rec, first);
         sg_bytes_put_varint(&w->rec, end - first);
         for (uint32_t id = first; id < end; id++) {
@@ -217,8 +217,8 @@ static int writer_put_stacks(sg_sgl_writer *w, const sg_profile *p)
     const sg_stacks *s = &p->stacks;
     while (w->stacks_sent < s->count) {
         uint32_t first = w->stacks_sent;
-        uint32_t end = s->count - first > SG_SGL_RECORD_MAX_ROWS ? first + SG_SGL_RECORD_MAX_ROWS
-                                                                 : s->count;
+        uint32_t end =
+            s->count - first > SG_SGL_RECORD_MAX_ROWS ? first + SG_SGL_RECORD_MAX_ROWS : s->count;
         sg_bytes_put_varint(&w->rec, first);
         sg_bytes_put_varint(&w->rec, end - first);
         for (uint32_t id = first; id < end; id++)
@@ -244,8 +244,8 @@ static int writer_put_threads(sg_sgl_writer *w, const sg_profile *p)
     const sg_threads *t = &p->threads;
     while (w->threads_sent < t->count) {
         uint32_t first = w->threads_sent;
-        uint32_t end = t->count - first > SG_SGL_RECORD_MAX_ROWS ? first + SG_SGL_RECORD_MAX_ROWS
-                                                                 : t->count;
+        uint32_t end =
+            t->count - first > SG_SGL_RECORD_MAX_ROWS ? first + SG_SGL_RECORD_MAX_ROWS : t->count;
         sg_bytes_put_varint(&w->rec, first);
         sg_bytes_put_varint(&w->rec, end - first);
         for (uint32_t i = first; i < end; i++) {
@@ -353,8 +353,8 @@ static int writer_put_events(sg_sgl_writer *w, const sg_profile *p)
     const sg_events *e = &p->events;
     while (w->events_sent < e->count) {
         size_t first = w->events_sent;
-        size_t n = e->count - first > SG_SGL_RECORD_MAX_ROWS ? SG_SGL_RECORD_MAX_ROWS
-                                                             : e->count - first;
+        size_t n =
+            e->count - first > SG_SGL_RECORD_MAX_ROWS ? SG_SGL_RECORD_MAX_ROWS : e->count - first;
         for (size_t i = first; i < first + n; i++)
             if (e->kind[i] == 0 || e->kind[i] > SG_EVENT_KIND_MAX ||
                 (e->thread[i] != SG_THREAD_NONE && e->thread[i] >= p->threads.count) ||
@@ -514,8 +514,8 @@ static void writer_free(sg_sgl_writer *w)
     free(w);
 }
 
-int sg_sgl_writer_open_fd(int fd, const sg_sgl_writer_options *opts, sg_sgl_writer **out,
-                          char *err, size_t errlen)
+int sg_sgl_writer_open_fd(int fd, const sg_sgl_writer_options *opts, sg_sgl_writer **out, char *err,
+                          size_t errlen)
 {
     *out = NULL;
     sg_sgl_writer *w = calloc(1, sizeof *w);

@@ -22,9 +22,9 @@
 typedef struct sg_sources {
     uint32_t count;
     uint32_t cap;
-    uint32_t *file;    /* string id of the file name */
-    char **text;       /* owned copies, NUL-terminated */
-    size_t *length;    /* text length in bytes (without the NUL) */
+    uint32_t *file; /* string id of the file name */
+    char **text;    /* owned copies, NUL-terminated */
+    size_t *length; /* text length in bytes (without the NUL) */
     size_t total_bytes;
     size_t cap_bytes; /* limit on total_bytes; SG_SOURCES_DEFAULT_CAP after init */
 } sg_sources;

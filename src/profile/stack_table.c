@@ -69,8 +69,8 @@ static int stacks_reserve(sg_stacks *s)
     return sg_hash_index_reserve(&s->slots, &s->slot_mask, s->count);
 }
 
-static int stacks_add(sg_stacks *s, uint32_t parent, uint32_t frame, uint32_t line,
-                      uint32_t hash, uint32_t *id_out)
+static int stacks_add(sg_stacks *s, uint32_t parent, uint32_t frame, uint32_t line, uint32_t hash,
+                      uint32_t *id_out)
 {
     int rc = stacks_reserve(s);
     if (rc != 0)
@@ -86,8 +86,7 @@ static int stacks_add(sg_stacks *s, uint32_t parent, uint32_t frame, uint32_t li
     return SG_PROFILE_OK;
 }
 
-int sg_stacks_intern(sg_stacks *s, uint32_t parent, uint32_t frame, uint32_t line,
-                     uint32_t *id_out)
+int sg_stacks_intern(sg_stacks *s, uint32_t parent, uint32_t frame, uint32_t line, uint32_t *id_out)
 {
     if (parent != SG_STACK_NONE && parent >= s->count)
         return SG_PROFILE_EINVAL;
