@@ -142,7 +142,7 @@ int sg_cmd_dump(int argc, char **argv)
     if (sg_cli_attach(pid, 0, &target, NULL) != 0)
         return 1;
     sg_dump *d = calloc(1, sizeof *d);
-    sg_sampler_config cfg = {SG_SAMPLER_WALL, false, 0};
+    sg_sampler_config cfg = {SG_SAMPLER_WALL, false, 0, 0};
     sg_sample_sink sink = {d, NULL, sg_dump_on_thread, sg_dump_on_sample};
     sg_sampler *s = d ? sg_sampler_new(&target, &cfg, &sink) : NULL;
     int rc = s ? 0 : -1;

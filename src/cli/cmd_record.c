@@ -28,12 +28,12 @@
 #include "profile/sgl.h"
 
 #define SG_FLUSH_EVERY_NS 1000000000ull
-#define SG_LAUNCH_WAIT_S 10.0
+#define SG_LAUNCH_WAIT_S  10.0
 
 typedef struct sg_record_args {
     double rate, duration;
     const char *output;
-    int collapsed, threads, gil_only, subprocesses, no_source;
+    int collapsed, threads, gil_only, subprocesses, no_source, stats;
     enum sg_sample_mode mode;
     pid_t pid;
     char **command;
@@ -64,39 +64,39 @@ static void sg_on_signal(int sig)
 
 static void sg_record_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: spyglass record [options] -- COMMAND [ARGS...]\n"
-            "       spyglass record [options] --pid PID\n\n"
-            "Samples where a Python program spends its time, from outside the process.\n\n"
-            "  -r, --rate HZ        samples per second (default 1000)\n"
-            "  -o, --output FILE    where to write (default spyglass-PID.sgl)\n"
-            "  -f, --format FMT     sgl (default) or collapsed\n"
-            "  -d, --duration S     stop after S seconds (default: until the program ends)\n"
-            "      --mode MODE      wall (default: every thread, running or not) or cpu\n"
-            "                       (only threads on a CPU)\n"
-            "      --gil            only the thread holding the GIL\n"
-            "      --threads        collapsed: root each stack at its thread\n"
-            "      --subprocesses   also record child processes that run Python\n"
-            "      --no-source      do not embed the source text of the files\n"
-            "  -p, --pid PID        attach to a running process until Ctrl-C or its exit\n");
+    fprintf(out, "usage: spyglass record [options] -- COMMAND [ARGS...]\n"
+                 "       spyglass record [options] --pid PID\n\n"
+                 "Samples where a Python program spends its time, from outside the process.\n\n"
+                 "  -r, --rate HZ        samples per second (default 1000)\n"
+                 "  -o, --output FILE    where to write (default spyglass-PID.sgl)\n"
+                 "  -f, --format FMT     sgl (default) or collapsed\n"
+                 "  -d, --duration S     stop after S seconds (default: until the program ends)\n"
+                 "      --mode MODE      wall (default: every thread, running or not) or cpu\n"
+                 "                       (only threads on a CPU)\n"
+                 "      --gil            only the thread holding the GIL\n"
+                 "      --threads        collapsed: root each stack at its thread\n"
+                 "      --subprocesses   also record child processes that run Python\n"
+                 "      --no-source      do not embed the source text of the files\n"
+                 "      --stats          also print the sampler's own cost per round\n"
+                 "  -p, --pid PID        attach to a running process until Ctrl-C or its exit\n");
 }
 
 static int sg_parse_record_args(int argc, char **argv, sg_record_args *a)
 {
-    enum { OPT_MODE = 256, OPT_GIL, OPT_THREADS, OPT_SUBPROCESSES, OPT_NO_SOURCE };
-    static const struct option opts[] = {
-        {"rate", required_argument, NULL, 'r'},
-        {"output", required_argument, NULL, 'o'},
-        {"format", required_argument, NULL, 'f'},
-        {"duration", required_argument, NULL, 'd'},
-        {"pid", required_argument, NULL, 'p'},
-        {"mode", required_argument, NULL, OPT_MODE},
-        {"gil", no_argument, NULL, OPT_GIL},
-        {"threads", no_argument, NULL, OPT_THREADS},
-        {"subprocesses", no_argument, NULL, OPT_SUBPROCESSES},
-        {"no-source", no_argument, NULL, OPT_NO_SOURCE},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    enum { OPT_MODE = 256, OPT_GIL, OPT_THREADS, OPT_SUBPROCESSES, OPT_NO_SOURCE, OPT_STATS };
+    static const struct option opts[] = {{"rate", required_argument, NULL, 'r'},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"duration", required_argument, NULL, 'd'},
+                                         {"pid", required_argument, NULL, 'p'},
+                                         {"mode", required_argument, NULL, OPT_MODE},
+                                         {"gil", no_argument, NULL, OPT_GIL},
+                                         {"threads", no_argument, NULL, OPT_THREADS},
+                                         {"subprocesses", no_argument, NULL, OPT_SUBPROCESSES},
+                                         {"no-source", no_argument, NULL, OPT_NO_SOURCE},
+                                         {"stats", no_argument, NULL, OPT_STATS},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
     a->rate = 1000;
     int c;
@@ -154,6 +154,9 @@ static int sg_parse_record_args(int argc, char **argv, sg_record_args *a)
             break;
         case OPT_NO_SOURCE:
             a->no_source = 1;
+            break;
+        case OPT_STATS:
+            a->stats = 1;
             break;
         case 'h':
             sg_record_usage(stdout);
@@ -259,7 +262,7 @@ static void sg_record_status(void *ctx, const sg_loop_stats *st)
     sg_target_set_stats(&rec->targets, &s);
     double elapsed = (double)(st->now_ns - st->start_ns) / 1e9;
     fprintf(stderr, "\r\033[Kspyglass: recording %d: %.1f s, %llu samples, %.0f Hz, %llu errors",
-            (int)rec->profile->meta.pid, elapsed, (unsigned long long)s.samples,
+            (int)rec->profile->meta.pid, elapsed, (unsigned long long)st->ticks,
             elapsed > 0 ? (double)st->ticks / elapsed : 0.0,
             (unsigned long long)(s.torn + s.failed));
     fflush(stderr);
@@ -296,10 +299,17 @@ static int sg_record_finish(sg_record *rec, const sg_loop_stats *loop)
         fprintf(stderr, "\r\033[K");
     fprintf(stderr,
             "spyglass: %llu samples in %.2f s, %.1f Hz (of %.0f), %llu torn, %llu failed, "
-            "%llu late\n",
-            (unsigned long long)s.samples, secs, secs > 0 ? (double)loop->ticks / secs : 0.0,
+            "%llu late; %llu thread stacks\n",
+            (unsigned long long)loop->ticks, secs, secs > 0 ? (double)loop->ticks / secs : 0.0,
             rec->args.rate, (unsigned long long)s.torn, (unsigned long long)s.failed,
-            (unsigned long long)loop->late);
+            (unsigned long long)loop->late, (unsigned long long)s.samples);
+    if (rec->args.stats && loop->cost_count)
+        fprintf(stderr,
+                "spyglass: sampler cost per round: median %.2f us, p99 %.2f us, mean %.2f us; "
+                "%.2f reads per round\n",
+                (double)loop->cost_median_ns / 1e3, (double)loop->cost_p99_ns / 1e3,
+                (double)loop->cost_mean_ns / 1e3,
+                s.rounds ? (double)s.syscalls / (double)s.rounds : 0.0);
     if (rc == 0)
         fprintf(stderr, "spyglass: wrote %s\n", rec->args.output);
     return rc;
@@ -358,7 +368,8 @@ static int sg_record_run(sg_record *rec)
         return 1;
     }
     sg_fill_meta(rec, &first);
-    sg_sampler_config cfg = {rec->args.mode, rec->args.gil_only, 0};
+    /* New threads wait up to 50 ms for threading to name them. */
+    sg_sampler_config cfg = {rec->args.mode, rec->args.gil_only, 0, 50000000ull};
     sg_target_set_init(&rec->targets, &cfg, sg_record_sink_for, rec->recorder,
                        rec->args.subprocesses);
     if (sg_target_set_add(&rec->targets, &first) != 0) {
@@ -374,7 +385,7 @@ static int sg_record_run(sg_record *rec)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sg_loop_config loop_cfg = {rec->args.rate, rec->args.duration, &sg_stop_requested,
-                               isatty(STDERR_FILENO) ? 250000000ull : 0};
+                               isatty(STDERR_FILENO) ? 250000000ull : 0, rec->args.stats};
     sg_loop_stats loop;
     rec->next_flush = sg_monotonic_ns() + SG_FLUSH_EVERY_NS;
     rec->next_epoch = sg_monotonic_ns() + 1000000000ull;

@@ -13,14 +13,15 @@
 #include "collect/linetable.h"
 #include "collect/pystring.h"
 
-#define SG_CODE_HEADER_MAX 512         /* bytes of PyCodeObject we ever read */
-#define SG_CODE_NAME_MAX 4096          /* UTF-8 bytes kept of a name or path */
+#define SG_CODE_HEADER_MAX    512  /* bytes of PyCodeObject we ever read */
+#define SG_CODE_NAME_MAX      4096 /* UTF-8 bytes kept of a name or path */
 #define SG_CODE_LINETABLE_MAX (1 << 20)
-#define SG_LINE_MEMO_SIZE (1 << 16)
+#define SG_LINE_MEMO_SIZE     (1 << 16)
 
 typedef struct sg_code_entry {
     uint64_t addr; /* 0 = empty slot */
     uint64_t file_addr, name_addr, linetable_addr;
+    uint64_t globals; /* of the frames that last ran it */
     uint32_t epoch;
     uint32_t id;
     int32_t first_line;
@@ -201,8 +202,7 @@ static bool sg_header_matches(const sg_layout *l, const sg_code_entry *e, const 
            sg_load_i32(head, l->code_firstlineno) == e->first_line;
 }
 
-static int sg_add_info(sg_code_cache *c, char *file, char *name, int32_t first_line,
-                       uint32_t *id)
+static int sg_add_info(sg_code_cache *c, char *file, char *name, int32_t first_line, uint32_t *id)
 {
     if (c->ninfos == c->cap_infos) {
         size_t cap = c->cap_infos ? c->cap_infos * 2 : 256;
@@ -257,16 +257,17 @@ static int sg_code_load(sg_code_cache *c, sg_code_entry *e, uint64_t addr, const
     return 0;
 }
 
-static sg_code_entry *sg_code_lookup(sg_code_cache *c, uint64_t addr)
+static sg_code_entry *sg_code_lookup(sg_code_cache *c, uint64_t addr, uint64_t globals)
 {
     sg_code_entry *e = sg_code_slot(c, addr);
-    if (e->addr == addr && e->epoch == c->epoch)
+    if (e->addr == addr && e->epoch == c->epoch && e->globals == globals)
         return e;
     uint8_t head[SG_CODE_HEADER_MAX];
     if (!sg_read_code_header(c, addr, head))
         return NULL;
     if (e->addr == addr && sg_header_matches(c->target->layout, e, head)) {
         e->epoch = c->epoch;
+        e->globals = globals;
         c->revalidations++;
         return e;
     }
@@ -275,7 +276,10 @@ static sg_code_entry *sg_code_lookup(sg_code_cache *c, uint64_t addr)
             return NULL;
         e = sg_code_slot(c, addr);
     }
-    return sg_code_load(c, e, addr, head) == 0 ? e : NULL;
+    if (sg_code_load(c, e, addr, head) != 0)
+        return NULL;
+    e->globals = globals;
+    return e;
 }
 
 /* The instruction offset in the units the entry's line table wants. */
@@ -300,11 +304,11 @@ static bool sg_code_offset(const sg_layout *l, const sg_code_entry *e, uint64_t 
     }
 }
 
-int sg_code_cache_resolve(sg_code_cache *c, uint64_t code_addr, uint64_t position, uint32_t *id,
-                          int32_t *line)
+int sg_code_cache_resolve(sg_code_cache *c, uint64_t code_addr, uint64_t globals, uint64_t position,
+                          uint32_t *id, int32_t *line)
 {
     const sg_layout *l = c->target->layout;
-    sg_code_entry *e = sg_code_lookup(c, code_addr);
+    sg_code_entry *e = sg_code_lookup(c, code_addr, globals);
     int32_t offset;
     if (!e || !sg_code_offset(l, e, code_addr, position, &offset))
         return -1;
@@ -314,8 +318,8 @@ int sg_code_cache_resolve(sg_code_cache *c, uint64_t code_addr, uint64_t positio
     if (m->id_plus_one != e->id + 1 || m->lasti != offset) {
         m->id_plus_one = e->id + 1;
         m->lasti = offset;
-        m->line =
-            sg_linetable_line(l->lines_format, e->linetable, e->linetable_len, e->first_line, offset);
+        m->line = sg_linetable_line(l->lines_format, e->linetable, e->linetable_len, e->first_line,
+                                    offset);
     }
     *line = m->line;
     return 0;

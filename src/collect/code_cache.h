@@ -9,10 +9,13 @@
  * dense id that the sink hears about once, with its file, qualified name and
  * first line.
  *
- * Addresses can be reused after a code object dies. Every entry therefore
- * carries the epoch in which it was last validated; sg_code_cache_new_epoch
- * (called about once a second by the sampler) makes every entry re-check its
- * header on next use: one small read, and a changed object becomes a new id.
+ * Addresses are reused after a code object dies (module bodies die right
+ * after import, and the next import's functions land in their place). Two
+ * guards: each entry remembers the f_globals of the frames that ran it, and
+ * a frame with other globals makes the entry re-check its header (one small
+ * read; a changed object becomes a new id); and every entry carries the
+ * epoch in which it was last validated, so sg_code_cache_new_epoch (called
+ * about once a second) makes every entry re-check on next use.
  *
  * Memory: entries, names and line tables live in growable arrays owned by
  * the cache; they grow only on misses, so a steady workload allocates
@@ -29,8 +32,8 @@
 /* What the sink is told about a code object, once per id. */
 typedef struct sg_code_info {
     uint32_t id;
-    const char *file;     /* UTF-8, owned by the cache */
-    const char *name;     /* qualified name on 3.11+, plain name before */
+    const char *file; /* UTF-8, owned by the cache */
+    const char *name; /* qualified name on 3.11+, plain name before */
     int32_t first_line;
 } sg_code_info;
 
@@ -41,13 +44,13 @@ typedef void (*sg_code_announce_fn)(void *ctx, const sg_code_info *info);
 sg_code_cache *sg_code_cache_new(sg_target *target, sg_code_announce_fn announce, void *ctx);
 void sg_code_cache_free(sg_code_cache *cache);
 
-/* Resolves a frame: the code object at `code_addr` and its position (3.9/3.10:
- * f_lasti as stored; 3.11+: the instruction pointer). On success sets *id and
- * *line (line -1 when the instruction has none) and returns 0; returns -1
- * when `code_addr` is not a valid code object (a torn read) or the position
- * lies outside its code. */
-int sg_code_cache_resolve(sg_code_cache *cache, uint64_t code_addr, uint64_t position,
-                          uint32_t *id, int32_t *line);
+/* Resolves a frame: the code object at `code_addr`, run with `globals`, and
+ * its position (3.9/3.10: f_lasti as stored; 3.11+: the instruction
+ * pointer). On success sets *id and *line (line -1 when the instruction has
+ * none) and returns 0; returns -1 when `code_addr` is not a valid code object
+ * (a torn read) or the position lies outside its code. */
+int sg_code_cache_resolve(sg_code_cache *cache, uint64_t code_addr, uint64_t globals,
+                          uint64_t position, uint32_t *id, int32_t *line);
 
 void sg_code_cache_new_epoch(sg_code_cache *cache);
 

@@ -28,6 +28,10 @@ static void sg_elf_match_symbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr *shdr,
         if (!gelf_getsym(data, (int)i, &sym) || sym.st_value == 0)
             continue;
         const char *name = elf_strptr(elf, shdr->sh_link, sym.st_name);
+        /* Py_GetVersion's `static char version[250]`, named version.N. */
+        if (name && strncmp(name, "version.", 8) == 0 && sym.st_size == 250 &&
+            GELF_ST_TYPE(sym.st_info) == STT_OBJECT)
+            syms->version_buffer = sym.st_value;
         if (!name || (name[0] != '_' && name[0] != 'P'))
             continue;
         if (strcmp(name, "_PyRuntime") == 0)
@@ -106,8 +110,9 @@ int sg_elf_python_symbols(pid_t pid, const sg_python_image *image, sg_python_sym
     elf_end(elf);
     close(fd);
 
-    uint64_t *addrs[] = {&syms->runtime, &syms->runtime_section, &syms->py_version,
-                         &syms->code_type, &syms->unicode_type, &syms->none};
+    uint64_t *addrs[] = {&syms->runtime,       &syms->runtime_section, &syms->py_version,
+                         &syms->code_type,     &syms->unicode_type,    &syms->none,
+                         &syms->version_buffer};
     for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++)
         if (*addrs[i])
             *addrs[i] += bias;

@@ -21,6 +21,10 @@ typedef struct sg_python_symbols {
     uint64_t code_type;       /* PyCode_Type */
     uint64_t unicode_type;    /* PyUnicode_Type */
     uint64_t none;            /* _Py_NoneStruct: 3.13 frames may run None */
+    /* Py_GetVersion's static buffer ("3.9.18 (main, ...") in builds that
+     * keep local symbols: the patch level for 3.9/3.10, which have no
+     * Py_Version. */
+    uint64_t version_buffer;
 } sg_python_symbols;
 
 /* Reads the symbols of `image` as mapped in `pid`. Returns 0 or -errno with a

@@ -59,12 +59,12 @@ enum sg_long_era {
 };
 
 typedef struct sg_layout {
-    int32_t version_hex; /* e.g. 0x030b0000 for 3.11 (major, minor only) */
-    int32_t frame_era;   /* enum sg_frame_era */
+    int32_t version_hex;  /* e.g. 0x030b0000 for 3.11 (major, minor only) */
+    int32_t frame_era;    /* enum sg_frame_era */
     int32_t lines_format; /* enum sg_linetable_format */
 
     /* PyObject / PyVarObject */
-    int32_t object_type;  /* ob_type */
+    int32_t object_type;    /* ob_type */
     int32_t varobject_size; /* ob_size */
 
     /* _PyRuntimeState */
@@ -83,10 +83,10 @@ typedef struct sg_layout {
     /* PyThreadState */
     int32_t tstate_next;
     int32_t tstate_interp;
-    int32_t tstate_frame;         /* 3.9/3.10: frame; 3.13+: current_frame */
-    int32_t tstate_cframe;        /* 3.11/3.12: cframe pointer */
-    int32_t cframe_current_frame; /* 3.11/3.12: offset inside _PyCFrame */
-    int32_t tstate_thread_id;     /* pthread_t */
+    int32_t tstate_frame;            /* 3.9/3.10: frame; 3.13+: current_frame */
+    int32_t tstate_cframe;           /* 3.11/3.12: cframe pointer */
+    int32_t cframe_current_frame;    /* 3.11/3.12: offset inside _PyCFrame */
+    int32_t tstate_thread_id;        /* pthread_t */
     int32_t tstate_native_thread_id; /* kernel tid, 3.11+ */
     int32_t tstate_datastack_chunk;  /* 3.11+ */
     int32_t tstate_datastack_top;    /* 3.11+ */
@@ -106,20 +106,20 @@ typedef struct sg_layout {
     /* _PyInterpreterFrame (3.11+) */
     int32_t iframe_code; /* f_code (3.11/3.12), f_executable (3.13) */
     int32_t iframe_previous;
-    int32_t iframe_instr;  /* prev_instr (3.11/3.12), instr_ptr (3.13) */
-    int32_t iframe_owner;  /* char */
+    int32_t iframe_instr;      /* prev_instr (3.11/3.12), instr_ptr (3.13) */
+    int32_t iframe_owner;      /* char */
     int32_t iframe_localsplus; /* sizeof the fixed part */
-    int32_t owner_cstack;  /* FRAME_OWNED_BY_CSTACK, or absent (3.11) */
+    int32_t owner_cstack;      /* FRAME_OWNED_BY_CSTACK, or absent (3.11) */
 
     /* PyCodeObject */
     int32_t code_filename;
     int32_t code_name;
     int32_t code_qualname; /* 3.11+ */
     int32_t code_firstlineno;
-    int32_t code_linetable; /* co_lnotab (3.9) or co_linetable (3.10+) */
+    int32_t code_linetable;     /* co_lnotab (3.9) or co_linetable (3.10+) */
     int32_t code_code_adaptive; /* 3.11+: first instruction */
-    int32_t code_size; /* bytes to read to cover the fields above, except
-                          co_code_adaptive (an address anchor, not read) */
+    int32_t code_size;          /* bytes to read to cover the fields above, except
+                                   co_code_adaptive (an address anchor, not read) */
 
     /* PyBytesObject */
     int32_t bytes_sval;
@@ -164,11 +164,11 @@ typedef struct sg_layout {
     int32_t dictuentry_size; /* PyDictUnicodeEntry (key, value), 3.11+ */
     int32_t dictuentry_key;
     int32_t dictuentry_value;
-    int32_t dictvalues_values;   /* values[] in a split table's values (PyDictValues) */
-    int32_t dictvalues_capacity; /* uint8_t, 3.13+ */
-    int32_t dictvalues_valid;    /* uint8_t, 3.13+ */
-    int32_t instance_dict_era;   /* enum sg_instance_dict_era */
-    int32_t object_managed_dict; /* 3.11+: (negative) offset of the dict (3.12: dict-or-values) */
+    int32_t dictvalues_values;     /* values[] in a split table's values (PyDictValues) */
+    int32_t dictvalues_capacity;   /* uint8_t, 3.13+ */
+    int32_t dictvalues_valid;      /* uint8_t, 3.13+ */
+    int32_t instance_dict_era;     /* enum sg_instance_dict_era */
+    int32_t object_managed_dict;   /* 3.11+: (negative) offset of the dict (3.12: dict-or-values) */
     int32_t object_managed_values; /* 3.11: (negative) offset of the values pointer */
     int32_t long_era;              /* enum sg_long_era */
     int32_t long_lv_tag;           /* 3.12+ */
@@ -177,6 +177,11 @@ typedef struct sg_layout {
     int32_t long_shift;            /* PyLong_SHIFT: value bits per digit */
     int32_t long_sign_mask;        /* 3.12+: lv_tag bits holding the sign (0 = positive) */
     int32_t long_non_size_bits;    /* 3.12+: lv_tag bits below the digit count */
+
+    /* Read by the sampler, added after the tables above. */
+    int32_t chunk_top;        /* _PyStackChunk.top (3.11+): used size of an older chunk */
+    int32_t frameobj_globals; /* PyFrameObject.f_globals (3.9/3.10) */
+    int32_t iframe_globals;   /* _PyInterpreterFrame.f_globals (3.11+) */
 } sg_layout;
 
 /* The layout for a minor version (0x030900f0 → 3.9), or NULL if unsupported. */

@@ -105,4 +105,7 @@ const sg_layout sg_layout_py312 = {
     .long_shift = 30,
     .long_sign_mask = 3,
     .long_non_size_bits = 3,
+    .chunk_top = 16,
+    .frameobj_globals = SG_LAYOUT_ABSENT,
+    .iframe_globals = 24,
 };

@@ -105,4 +105,7 @@ const sg_layout sg_layout_py39 = {
     .long_shift = 30,
     .long_sign_mask = SG_LAYOUT_ABSENT,
     .long_non_size_bits = SG_LAYOUT_ABSENT,
+    .chunk_top = SG_LAYOUT_ABSENT,
+    .frameobj_globals = 48,
+    .iframe_globals = SG_LAYOUT_ABSENT,
 };

@@ -33,11 +33,11 @@
 
 #include <assert.h>
 
-#define SG_LT_ENTRY_BIT       0x80u
-#define SG_LT_VARINT_MORE     0x40u
-#define SG_LT_VARINT_BITS     0x3fu
+#define SG_LT_ENTRY_BIT        0x80u
+#define SG_LT_VARINT_MORE      0x40u
+#define SG_LT_VARINT_BITS      0x3fu
 #define SG_LT_VARINT_MAX_SHIFT 30u
-#define SG_LT_NO_LINE_310     (-128)
+#define SG_LT_NO_LINE_310      (-128)
 
 enum sg_lt_code {
     SG_LT_CODE_ONE_LINE0 = 10,
@@ -192,8 +192,7 @@ static int sg_lt_locations(const uint8_t *table, size_t len, int first_line, int
     return SG_LINETABLE_NO_LINE;
 }
 
-int sg_linetable_line(int format, const uint8_t *table, size_t len, int first_line,
-                      int32_t offset)
+int sg_linetable_line(int format, const uint8_t *table, size_t len, int first_line, int32_t offset)
 {
     assert(table != NULL || len == 0);
     if (table == NULL)

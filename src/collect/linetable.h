@@ -38,7 +38,6 @@
 /* The line of the instruction at `offset` (units: see above) in a code object
  * whose co_firstlineno is `first_line` and whose table is `table[0..len)`.
  * `format` is an enum sg_linetable_format. Returns the line, or -1. */
-int sg_linetable_line(int format, const uint8_t *table, size_t len, int first_line,
-                      int32_t offset);
+int sg_linetable_line(int format, const uint8_t *table, size_t len, int first_line, int32_t offset);
 
 #endif

@@ -8,8 +8,7 @@
 
 static int sg_mem_span_ok(const sg_mem_span *s)
 {
-    return s->addr >= SG_MEM_MIN_ADDR && s->len <= SG_MEM_MAX_READ &&
-           s->addr + s->len >= s->addr;
+    return s->addr >= SG_MEM_MIN_ADDR && s->len <= SG_MEM_MAX_READ && s->addr + s->len >= s->addr;
 }
 
 int sg_mem_readv(sg_mem *mem, const sg_mem_span *spans, size_t n)

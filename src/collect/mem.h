@@ -22,8 +22,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define SG_MEM_MIN_ADDR 4096u
-#define SG_MEM_MAX_READ (16u << 20)
+#define SG_MEM_MIN_ADDR  4096u
+#define SG_MEM_MAX_READ  (16u << 20)
 #define SG_MEM_MAX_SPANS 64
 
 typedef struct sg_mem_span {

@@ -14,10 +14,10 @@
 #include <sys/types.h>
 
 typedef struct sg_python_image {
-    char path[4096];   /* as the target sees it */
-    uint64_t base;     /* start of the mapping with file offset 0 */
-    int is_library;    /* libpython rather than the executable */
-    int name_major;    /* version from the file name, or 0 when it has none */
+    char path[4096]; /* as the target sees it */
+    uint64_t base;   /* start of the mapping with file offset 0 */
+    int is_library;  /* libpython rather than the executable */
+    int name_major;  /* version from the file name, or 0 when it has none */
     int name_minor;
 } sg_python_image;
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #define SG_PTHREAD_SCAN 2048 /* glibc keeps the tid well inside this */
-#define SG_TASKS_MAX 4096
+#define SG_TASKS_MAX    4096
 
 static size_t sg_list_tasks(pid_t pid, pid_t *tids, size_t cap)
 {

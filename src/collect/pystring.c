@@ -118,8 +118,8 @@ static size_t sg_ps_utf8(uint32_t c, uint8_t buf[4])
     return 4;
 }
 
-int sg_pystring_transcode(int kind, const uint8_t *data, size_t data_len, size_t length,
-                          char *out, size_t cap, size_t *out_len)
+int sg_pystring_transcode(int kind, const uint8_t *data, size_t data_len, size_t length, char *out,
+                          size_t cap, size_t *out_len)
 {
     size_t n = 0;
     int status = SG_PYSTRING_OK;

@@ -35,7 +35,7 @@
 #define SG_PYSTRING_MAX_CHARS (1u << 20)
 
 /* Worst-case UTF-8 bytes for n characters (plus the NUL): 4 per character. */
-#define SG_PYSTRING_UTF8_MAX(n) ((size_t)(n) * 4u + 1u)
+#define SG_PYSTRING_UTF8_MAX(n) ((size_t)(n)*4u + 1u)
 
 enum sg_pystring_status {
     SG_PYSTRING_OK = 0,
@@ -70,8 +70,8 @@ int sg_pystring_locate(const sg_layout *layout, const uint8_t *obj, size_t obj_l
  * SG_PYSTRING_TRUNCATED, SG_PYSTRING_EKIND, SG_PYSTRING_ELENGTH, or
  * SG_PYSTRING_ESHORT when data_len < length * kind. With cap == 0 nothing is
  * written and the result is TRUNCATED unless length == 0. */
-int sg_pystring_transcode(int kind, const uint8_t *data, size_t data_len, size_t length,
-                          char *out, size_t cap, size_t *out_len);
+int sg_pystring_transcode(int kind, const uint8_t *data, size_t data_len, size_t length, char *out,
+                          size_t cap, size_t *out_len);
 
 /* Locate + transcode for a compact string copied whole into obj[0..obj_len).
  * Returns as sg_pystring_transcode, or SG_PYSTRING_ENOTCOMPACT (read

@@ -25,17 +25,20 @@
 #include "collect/pthread_tid.h"
 #include "collect/stack_walk.h"
 #include "collect/thread_cpu.h"
+#include "collect/thread_names.h"
 
 #define SG_DEFAULT_MAX_DEPTH 16384
-#define SG_MAX_THREADS 4096
-#define SG_MAX_CHUNKS 32
-#define SG_MAX_HINTS 1024
+#define SG_MAX_THREADS       4096
+#define SG_MAX_CHUNKS        32
+#define SG_MAX_HINTS         1024
 
 typedef struct sg_slot {
     uint64_t tstate;
     uint64_t thread_id;
     pid_t tid;
     sg_thread_cpu cpu;
+    int named;                            /* announced to the sink */
+    uint64_t name_deadline_ns;            /* until when to wait for a Python name */
     uint64_t cframe;                      /* 3.11/3.12, seen last round */
     uint64_t chunk;                       /* current datastack chunk, last round */
     sg_chunk_range chunks[SG_MAX_CHUNKS]; /* [0] = current chunk, whole size */
@@ -55,6 +58,7 @@ struct sg_sampler {
     sg_sampler_config cfg;
     sg_sample_sink sink;
     sg_code_cache *codes;
+    sg_thread_names *names;
     sg_slot *slots;
     size_t nslots;
     sg_copies copies;
@@ -93,6 +97,7 @@ sg_sampler *sg_sampler_new(sg_target *t, const sg_sampler_config *cfg, const sg_
     s->sink = *sink;
     s->tid_finder.offset = -1;
     s->codes = sg_code_cache_new(t, sg_sampler_announce_code, s);
+    s->names = sg_thread_names_new(t);
     s->raw = malloc(s->cfg.max_depth * sizeof *s->raw);
     s->refs = malloc(s->cfg.max_depth * sizeof *s->refs);
     if (!s->codes || !s->raw || !s->refs || sg_copies_init(&s->copies, t->mem) != 0) {
@@ -121,6 +126,7 @@ void sg_sampler_free(sg_sampler *s)
     free(s->refs);
     sg_copies_free(&s->copies);
     sg_code_cache_free(s->codes);
+    sg_thread_names_free(s->names);
     free(s);
 }
 
@@ -143,7 +149,7 @@ static int sg_reserve_reqs(sg_sampler *s, size_t n)
 
 /* ---- thread list ---------------------------------------------------- */
 
-static void sg_thread_name(pid_t pid, pid_t tid, char *name, size_t cap)
+static void sg_kernel_thread_name(pid_t pid, pid_t tid, char *name, size_t cap)
 {
     char path[96];
     snprintf(path, sizeof path, "/proc/%d/task/%d/comm", (int)pid, (int)tid);
@@ -156,7 +162,8 @@ static void sg_thread_name(pid_t pid, pid_t tid, char *name, size_t cap)
     }
 }
 
-static void sg_slot_start(sg_sampler *s, sg_slot *slot, uint64_t tstate, const uint8_t *p)
+static void sg_slot_start(sg_sampler *s, sg_slot *slot, uint64_t tstate, const uint8_t *p,
+                          uint64_t now_ns)
 {
     const sg_layout *l = s->t->layout;
     memset(slot, 0, sizeof *slot);
@@ -170,17 +177,47 @@ static void sg_slot_start(sg_sampler *s, sg_slot *slot, uint64_t tstate, const u
         slot->tid = sg_pthread_tid_find(&s->tid_finder, s->t->mem, s->t->pid, slot->thread_id);
     }
     sg_thread_cpu_open(&slot->cpu, s->t->pid, slot->tid);
-    char name[64];
-    sg_thread_name(s->t->pid, slot->tid, name, sizeof name);
-    if (s->sink.thread) {
-        sg_thread_info info = {s->t->pid, slot->tid, slot->thread_id, name};
-        s->sink.thread(s->sink.ctx, &info);
+    slot->name_deadline_ns = now_ns + s->cfg.name_wait_ns;
+}
+
+/* Announces threads once threading has named them (or the wait is over:
+ * then the main thread is "MainThread" and others go by the kernel's name).
+ * Runs only while some thread is unnamed: new threads, a few rounds. */
+static void sg_name_threads(sg_sampler *s, uint64_t now_ns)
+{
+    uint64_t ids[64];
+    size_t idx[64], n = 0;
+    for (size_t i = 0; i < s->nslots && n < 64; i++)
+        if (!s->slots[i].named) {
+            idx[n] = i;
+            ids[n++] = s->slots[i].thread_id;
+        }
+    if (n == 0)
+        return;
+    char names[64][SG_THREAD_NAME_MAX];
+    memset(names, 0, sizeof names);
+    if (s->names)
+        sg_thread_names_read(s->names, ids, n, names);
+    for (size_t k = 0; k < n; k++) {
+        sg_slot *slot = &s->slots[idx[k]];
+        int is_main = slot->tid == s->t->pid;
+        if (!names[k][0] && !is_main && now_ns < slot->name_deadline_ns)
+            continue;
+        if (!names[k][0] && is_main)
+            snprintf(names[k], sizeof names[k], "MainThread");
+        else if (!names[k][0])
+            sg_kernel_thread_name(s->t->pid, slot->tid, names[k], sizeof names[k]);
+        slot->named = 1;
+        if (s->sink.thread) {
+            sg_thread_info info = {s->t->pid, slot->tid, slot->thread_id, names[k]};
+            s->sink.thread(s->sink.ctx, &info);
+        }
     }
 }
 
 /* Reads the thread list afresh, one thread state at a time, keeping the
  * slots of threads we already knew. Runs only when threads come or go. */
-static int sg_rescan_threads(sg_sampler *s, uint64_t head)
+static int sg_rescan_threads(sg_sampler *s, uint64_t head, uint64_t now_ns)
 {
     const sg_layout *l = s->t->layout;
     uint64_t addrs[SG_MAX_THREADS];
@@ -209,7 +246,7 @@ static int sg_rescan_threads(sg_sampler *s, uint64_t head)
             slots[i] = *old;
             old->tstate = 0; /* moved */
         } else {
-            sg_slot_start(s, &slots[i], addrs[i], p);
+            sg_slot_start(s, &slots[i], addrs[i], p, now_ns);
         }
     }
     for (size_t j = 0; j < s->nslots; j++)
@@ -223,7 +260,7 @@ static int sg_rescan_threads(sg_sampler *s, uint64_t head)
 
 /* ---- step 1: thread states and the GIL -------------------------------- */
 
-static int sg_read_thread_states(sg_sampler *s, uint64_t *gil_holder)
+static int sg_read_thread_states(sg_sampler *s, uint64_t *gil_holder, uint64_t now_ns)
 {
     const sg_layout *l = s->t->layout;
     int32_t gil_lo = l->gil_last_holder < l->gil_locked ? l->gil_last_holder : l->gil_locked;
@@ -271,7 +308,7 @@ static int sg_read_thread_states(sg_sampler *s, uint64_t *gil_holder)
             s->slots[i].tstate_off = s->offs[2 + i];
         return 0;
     }
-    if ((rc = sg_rescan_threads(s, head)) != 0)
+    if ((rc = sg_rescan_threads(s, head, now_ns)) != 0)
         return rc;
     for (size_t i = 0; i < s->nslots; i++) {
         const uint8_t *p = sg_copies_find(&s->copies, s->slots[i].tstate, (size_t)l->tstate_size);
@@ -294,7 +331,8 @@ static int sg_find_frame(sg_sampler *s, sg_slot *slot, const uint8_t *ts)
     slot->frame = 0;
     if (!cframe)
         return 0;
-    const uint8_t *p = cframe == slot->cframe ? sg_copies_find(&s->copies, slot->frame_loc, 8) : NULL;
+    const uint8_t *p =
+        cframe == slot->cframe ? sg_copies_find(&s->copies, slot->frame_loc, 8) : NULL;
     int rc = 0;
     if (!p)
         p = sg_copies_get(&s->copies, slot->frame_loc, 8, &rc);
@@ -318,15 +356,15 @@ static int sg_learn_chunks(sg_sampler *s, sg_slot *slot, uint64_t chunk)
         const uint8_t *p = sg_copies_get(&s->copies, c, (size_t)l->chunk_data, &rc);
         if (!p)
             return rc;
-        uint64_t size = sg_u64(p, l->chunk_size), top = sg_u64(p, l->chunk_previous);
-        uint64_t used = sg_u64(p, l->chunk_size + 8); /* `top`, in pointers */
+        uint64_t size = sg_u64(p, l->chunk_size), previous = sg_u64(p, l->chunk_previous);
+        uint64_t used = sg_u64(p, l->chunk_top); /* in pointers; kept while a newer chunk is on */
         if (size < (uint64_t)l->chunk_data || size > SG_MEM_MAX_READ)
             return -EFAULT;
         uint64_t end = c + size;
         if (slot->nchunks > 0 && used * 8 + (uint64_t)l->chunk_data <= size)
             end = c + (uint64_t)l->chunk_data + used * 8;
         slot->chunks[slot->nchunks++] = (sg_chunk_range){c, end};
-        c = top;
+        c = previous;
     }
     return 0;
 }
@@ -410,7 +448,7 @@ static int sg_emit_thread(sg_sampler *s, sg_slot *slot, uint64_t now_ns)
     for (uint32_t i = 0; i < depth; i++) {
         if (s->t->syms.none && s->raw[i].code == s->t->syms.none)
             continue; /* 3.13 shim frames run None */
-        if (sg_code_cache_resolve(s->codes, s->raw[i].code, s->raw[i].position,
+        if (sg_code_cache_resolve(s->codes, s->raw[i].code, s->raw[i].globals, s->raw[i].position,
                                   &s->refs[n].code_id, &s->refs[n].line) != 0) {
             s->stats.torn++;
             return 0;
@@ -431,13 +469,14 @@ int sg_sampler_round(sg_sampler *s, uint64_t now_ns)
     uint64_t gil_holder = 0;
     sg_copies_reset(&s->copies);
     s->stats.rounds++;
-    int rc = sg_read_thread_states(s, &gil_holder);
+    int rc = sg_read_thread_states(s, &gil_holder, now_ns);
     if (rc == -EAGAIN) {
         s->stats.failed++;
         goto done;
     }
     if (rc < 0)
         return rc;
+    sg_name_threads(s, now_ns);
 
     size_t k = 0;
     for (size_t i = 0; i < s->nslots; i++) {
@@ -447,7 +486,7 @@ int sg_sampler_round(sg_sampler *s, uint64_t now_ns)
         slot->flags = on_cpu > 0 ? SG_THREAD_ON_CPU : 0;
         if (gil_holder == slot->tstate)
             slot->flags |= SG_THREAD_HOLDS_GIL;
-        slot->walk = !(s->cfg.mode == SG_SAMPLER_CPU && on_cpu <= 0) &&
+        slot->walk = slot->named && !(s->cfg.mode == SG_SAMPLER_CPU && on_cpu <= 0) &&
                      !(s->cfg.gil_only && !(slot->flags & SG_THREAD_HOLDS_GIL));
         if (!slot->walk)
             continue;

@@ -60,14 +60,17 @@ typedef struct sg_sampler_config {
     enum sg_sample_mode mode; /* cpu: threads off CPU are not walked */
     bool gil_only;            /* only the thread holding the GIL */
     uint32_t max_depth;       /* frames; 0 = default */
+    /* How long a new thread may go unsampled while threading registers its
+     * name (a recording wants names; a one-off dump wants every thread now). */
+    uint64_t name_wait_ns;
 } sg_sampler_config;
 
 typedef struct sg_sampler_stats {
-    uint64_t rounds;     /* sampling rounds over the target */
-    uint64_t samples;    /* thread stacks emitted */
-    uint64_t torn;       /* stacks dropped because they changed while read */
-    uint64_t failed;     /* stacks dropped for other reasons (read errors, depth) */
-    uint64_t syscalls;   /* reads issued */
+    uint64_t rounds;   /* sampling rounds over the target */
+    uint64_t samples;  /* thread stacks emitted */
+    uint64_t torn;     /* stacks dropped because they changed while read */
+    uint64_t failed;   /* stacks dropped for other reasons (read errors, depth) */
+    uint64_t syscalls; /* reads issued */
 } sg_sampler_stats;
 
 typedef struct sg_sampler sg_sampler;

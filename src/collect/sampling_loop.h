@@ -18,14 +18,18 @@
 
 typedef struct sg_loop_config {
     double rate_hz;
-    double duration_s;                /* 0: until stopped */
-    volatile sig_atomic_t *stop;      /* set (e.g. by a signal handler) to end */
-    uint64_t status_every_ns;         /* 0: never call status */
+    double duration_s;           /* 0: until stopped */
+    volatile sig_atomic_t *stop; /* set (e.g. by a signal handler) to end */
+    uint64_t status_every_ns;    /* 0: never call status */
+    int measure_cost;            /* time each tick's CPU cost (costs a syscall) */
 } sg_loop_config;
 
 typedef struct sg_loop_stats {
     uint64_t start_ns, now_ns;
     uint64_t ticks, late, missed;
+    /* With measure_cost: the CPU time of the ticks (the first second, when
+     * the code cache fills, is left out), in ns. */
+    uint64_t cost_median_ns, cost_p99_ns, cost_mean_ns, cost_count;
 } sg_loop_stats;
 
 /* A tick returns 0 to go on, 1 to end the recording normally (the target

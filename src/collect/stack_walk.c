@@ -42,6 +42,7 @@ static int sg_walk_frame_objects(const sg_layout *l, sg_copies *copies, uint64_t
         memcpy(&lasti, p + l->frameobj_lasti, sizeof lasti);
         out[n].addr = frame;
         out[n].code = sg_u64_at(p, l->frameobj_code);
+        out[n].globals = sg_u64_at(p, l->frameobj_globals);
         out[n].position = (uint64_t)(int64_t)lasti;
         frame = sg_u64_at(p, l->frameobj_back);
         n++;
@@ -75,6 +76,7 @@ static int sg_walk_interpreter_frames(const sg_layout *l, sg_copies *copies, uin
         if (l->owner_cstack == SG_LAYOUT_ABSENT || owner != (uint8_t)l->owner_cstack) {
             out[n].addr = frame;
             out[n].code = sg_u64_at(p, l->iframe_code);
+            out[n].globals = sg_u64_at(p, l->iframe_globals);
             out[n].position = sg_u64_at(p, l->iframe_instr);
             n++;
         }

@@ -73,8 +73,8 @@ static int sg_probe_access(sg_target *t, char *err, size_t errlen)
     uint64_t word;
     int rc = sg_mem_read(t->mem, t->syms.runtime, &word, sizeof word);
     if (rc == -EPERM || rc == -EACCES) {
-        snprintf(err, errlen, "permission denied reading the memory of process %d: %s",
-                 (int)t->pid, sg_target_permission_advice());
+        snprintf(err, errlen, "permission denied reading the memory of process %d: %s", (int)t->pid,
+                 sg_target_permission_advice());
         return SG_TARGET_EPERM;
     }
     if (rc == -ESRCH) {
@@ -121,8 +121,7 @@ static int sg_find_image(pid_t pid, sg_target *t, char *err, size_t errlen)
     if (rc != 0) {
         char why[512];
         snprintf(why, sizeof why, "%s", err);
-        snprintf(err, errlen, "process %d is not a Python process we can read: %s", (int)pid,
-                 why);
+        snprintf(err, errlen, "process %d is not a Python process we can read: %s", (int)pid, why);
         return SG_TARGET_ENOTPY;
     }
     return 0;
@@ -146,8 +145,16 @@ int sg_target_attach(pid_t pid, sg_target *t, char *err, size_t errlen)
     if (rc < 0)
         goto fail;
     int patch_known = rc == 1;
-    if (!patch_known && t->image.name_major == 3)
+    unsigned minor, patch;
+    char text[24] = {0};
+    if (!patch_known && t->syms.version_buffer &&
+        sg_mem_read(t->mem, t->syms.version_buffer, text, sizeof text - 1) == 0 &&
+        sscanf(text, "3.%u.%u", &minor, &patch) == 2 && minor == (unsigned)t->image.name_minor) {
+        t->version_hex = (3u << 24) | (minor << 16) | (patch << 8);
+        patch_known = 1;
+    } else if (!patch_known && t->image.name_major == 3) {
         t->version_hex = (3u << 24) | ((uint32_t)t->image.name_minor << 16);
+    }
     if (!t->version_hex) {
         snprintf(err, errlen, "cannot tell the Python version of process %d (%s)", (int)pid,
                  t->image.path);
@@ -174,14 +181,13 @@ int sg_target_find_interpreter(sg_target *t)
 {
     const sg_layout *l = t->layout;
     uint64_t interp = 0, threads = 0;
-    int rc = sg_mem_read(t->mem, t->syms.runtime + (uint64_t)l->runtime_interpreters_head,
-                         &interp, sizeof interp);
+    int rc = sg_mem_read(t->mem, t->syms.runtime + (uint64_t)l->runtime_interpreters_head, &interp,
+                         sizeof interp);
     if (rc != 0)
         return rc == -EFAULT ? -EAGAIN : rc;
     if (interp == 0)
         return -EAGAIN;
-    rc = sg_mem_read(t->mem, interp + (uint64_t)l->interp_threads_head, &threads,
-                     sizeof threads);
+    rc = sg_mem_read(t->mem, interp + (uint64_t)l->interp_threads_head, &threads, sizeof threads);
     if (rc != 0 || threads == 0)
         return rc == 0 || rc == -EFAULT ? -EAGAIN : rc;
     uint64_t gil = 0;

@@ -26,8 +26,8 @@ typedef struct sg_target {
     pid_t pid;
     sg_mem *mem;
     const sg_layout *layout;
-    uint32_t version_hex;  /* PY_VERSION_HEX when known, else major/minor only */
-    char version[24];      /* "3.11.7", or "3.9" when the patch is unknown */
+    uint32_t version_hex; /* PY_VERSION_HEX when known, else major/minor only */
+    char version[24];     /* "3.11.7", or "3.9" when the patch is unknown */
     sg_python_image image;
     sg_python_symbols syms;
     uint64_t interp; /* the main interpreter, 0 until the runtime made it */

@@ -101,9 +101,8 @@ static void sg_scan_children(sg_target_set *set, uint64_t now)
         int ours = 0;
         for (size_t i = 0; i < set->n && !ours; i++)
             ours = !set->items[i]->gone && set->items[i]->target.pid == parent;
-        if (ours &&
-            sg_grow((void **)&set->pending, &set->cap_pending, set->npending,
-                    sizeof *set->pending) == 0)
+        if (ours && sg_grow((void **)&set->pending, &set->cap_pending, set->npending,
+                            sizeof *set->pending) == 0)
             set->pending[set->npending++] = (sg_pending_child){pid, now + SG_CHILD_WAIT_NS};
     }
     closedir(proc);

@@ -211,20 +211,27 @@ static int sg_tn_read_str(const sg_thread_names *tn, uint64_t addr, char *out, s
     out[0] = '\0';
     if ((size_t)l->unicode_compact_size > len || (size_t)l->unicode_data_any + 8 > len)
         return 0;
-    /* Most names fit the first read; an object near the end of a mapping
-     * is read again with only its header. */
+    /* Most names fit the first read. An object near the end of a mapping
+     * is read again with only the smallest header (PyASCIIObject), then,
+     * for a non-compact str, up to its data pointer; the characters are
+     * read on their own below. */
     int rc = sg_tn_read(tn, addr, buf, len);
     if (rc == 0) {
-        len = (size_t)l->unicode_compact_size;
-        if ((size_t)l->unicode_data_any + 8 > len)
-            len = (size_t)l->unicode_data_any + 8;
+        len = (size_t)l->unicode_ascii_size;
         rc = sg_tn_read(tn, addr, buf, len);
     }
     if (rc <= 0)
         return rc;
     if (tn->t->syms.unicode_type && sg_tn_u64(buf, l->object_type) != tn->t->syms.unicode_type)
         return 0;
-    if (sg_pystring_locate(l, buf, len, &loc) != SG_PYSTRING_OK)
+    rc = sg_pystring_locate(l, buf, len, &loc);
+    if (rc == SG_PYSTRING_ESHORT && len < sizeof buf) {
+        len = (size_t)l->unicode_data_any + 8;
+        if ((rc = sg_tn_read(tn, addr, buf, len)) <= 0)
+            return rc;
+        rc = sg_pystring_locate(l, buf, len, &loc);
+    }
+    if (rc != SG_PYSTRING_OK)
         return 0;
     /* Every character takes at least one UTF-8 byte, so cap - 1 characters
      * are enough to fill the output. */
@@ -481,8 +488,8 @@ static int sg_tn_find_str(sg_thread_names *tn, const sg_tn_table *tab, const cha
             return sg_tn_entry_value(tn, tab, hint->ix, buf, value);
     }
     for (uint64_t base = 0; base < tab->nentries; base += SG_TN_CHUNK) {
-        size_t count = tab->nentries - base < SG_TN_CHUNK ? (size_t)(tab->nentries - base)
-                                                          : SG_TN_CHUNK;
+        size_t count =
+            tab->nentries - base < SG_TN_CHUNK ? (size_t)(tab->nentries - base) : SG_TN_CHUNK;
         uint64_t keys[SG_TN_CHUNK];
         size_t slot[SG_TN_CHUNK], nkeys = 0, which = 0;
         int found = 0;
@@ -556,8 +563,8 @@ static int sg_tn_scan_active(sg_thread_names *tn, const sg_tn_table *tab, const 
         objs[i] = 0;
     }
     for (uint64_t base = 0; base < tab->nentries && missing > 0; base += SG_TN_CHUNK) {
-        size_t count = tab->nentries - base < SG_TN_CHUNK ? (size_t)(tab->nentries - base)
-                                                          : SG_TN_CHUNK;
+        size_t count =
+            tab->nentries - base < SG_TN_CHUNK ? (size_t)(tab->nentries - base) : SG_TN_CHUNK;
         if ((rc = sg_tn_read_entries(tn, tab, base, count, buf)) <= 0)
             return rc;
         for (size_t j = 0; j < count && missing > 0; j++) {

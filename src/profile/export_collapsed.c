@@ -14,6 +14,7 @@
  */
 #include "profile/export_collapsed.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,13 +91,14 @@ static int compare_text(const sg_strings *s, uint32_t a, uint32_t b)
 static int compare_stack_rows(uint32_t a, uint32_t b, const void *ctx)
 {
     const sg_profile *p = ctx;
-    const sg_frame *fa = &p->frames.rows[p->stacks.frame[a]];
-    const sg_frame *fb = &p->frames.rows[p->stacks.frame[b]];
+    const sg_frame *fa = &p->frames.rows[p->stacks.rows[a].frame];
+    const sg_frame *fb = &p->frames.rows[p->stacks.rows[b].frame];
     int c = compare_text(&p->strings, fa->name, fb->name);
     if (c == 0)
         c = compare_text(&p->strings, fa->file, fb->file);
     if (c == 0)
-        c = (p->stacks.line[a] > p->stacks.line[b]) - (p->stacks.line[a] < p->stacks.line[b]);
+        c = (p->stacks.rows[a].line > p->stacks.rows[b].line) -
+            (p->stacks.rows[a].line < p->stacks.rows[b].line);
     return c != 0 ? c : (a > b) - (a < b);
 }
 
@@ -112,13 +114,13 @@ static int rank_stacks(const sg_profile *p, uint32_t *rank)
     if (start == NULL || child == NULL || todo == NULL)
         goto out;
     for (uint32_t id = 0; id < n; id++) {
-        uint32_t parent = p->stacks.parent[id];
+        uint32_t parent = p->stacks.rows[id].parent;
         start[(parent == SG_STACK_NONE ? n : parent) + 1]++;
     }
     for (uint32_t i = 0; i <= n; i++)
         start[i + 1] += start[i];
     for (uint32_t id = 0; id < n; id++) {
-        uint32_t parent = p->stacks.parent[id];
+        uint32_t parent = p->stacks.rows[id].parent;
         uint32_t slot = parent == SG_STACK_NONE ? n : parent;
         child[start[slot]++] = id;
     }
@@ -202,14 +204,14 @@ static void put_number(sg_bytes_out *line, uint64_t v)
 
 static void put_frame_label(sg_bytes_out *line, const sg_profile *p, uint32_t stack)
 {
-    const sg_frame *f = &p->frames.rows[p->stacks.frame[stack]];
+    const sg_frame *f = &p->frames.rows[p->stacks.rows[stack].frame];
     put_label_text(line, sg_strings_get(&p->strings, f->name),
                    sg_strings_len(&p->strings, f->name));
     sg_bytes_put(line, " (", 2);
     put_label_text(line, sg_strings_get(&p->strings, f->file),
                    sg_strings_len(&p->strings, f->file));
     sg_bytes_put_u8(line, ':');
-    put_number(line, p->stacks.line[stack]);
+    put_number(line, p->stacks.rows[stack].line);
     sg_bytes_put_u8(line, ')');
 }
 
@@ -237,8 +239,10 @@ static int format_line(sg_bytes_out *line, uint32_t *path, const sg_profile *p, 
     if (code != 0) {
         /* Walk newest → oldest into path[], then print oldest first. */
         uint32_t depth = 0;
-        for (uint32_t id = code - 1; id != SG_STACK_NONE; id = p->stacks.parent[id])
+        for (uint32_t id = code - 1; id != SG_STACK_NONE; id = p->stacks.rows[id].parent) {
+            assert(depth < p->stacks.rows[code - 1].depth); /* path[] fits the deepest stack */
             path[depth++] = id;
+        }
         while (depth > 0) {
             if (!first)
                 sg_bytes_put_u8(line, ';');
@@ -293,8 +297,8 @@ int sg_export_collapsed(const sg_profile *p, FILE *out, const sg_collapsed_optio
     thread_rank = malloc(((size_t)p->threads.count + 1) * sizeof *thread_rank);
     uint32_t max_depth = 0;
     for (uint32_t id = 0; id < p->stacks.count; id++)
-        if (p->stacks.depth[id] > max_depth)
-            max_depth = p->stacks.depth[id];
+        if (p->stacks.rows[id].depth > max_depth)
+            max_depth = p->stacks.rows[id].depth;
     path = malloc(((size_t)max_depth + 1) * sizeof *path);
     if (keys == NULL || sums == NULL || order == NULL || stack_rank == NULL ||
         thread_rank == NULL || path == NULL) {

@@ -7,12 +7,14 @@
  */
 #include "profile/hash.h"
 
+#include <assert.h>
 #include <stdlib.h>
 
 #include "profile/status.h"
 
 void sg_hash_index_insert(uint64_t *slots, uint32_t mask, uint32_t hash, uint32_t id)
 {
+    assert(slots != NULL);
     uint32_t i = hash & mask;
     while (slots[i] != SG_HASH_EMPTY_SLOT)
         i = (i + 1) & mask;

@@ -6,6 +6,7 @@
  */
 #include "profile/sample_table.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +58,7 @@ int sg_samples_append(sg_samples *s, uint64_t time_ns, uint32_t thread, uint32_t
             return rc;
     }
     size_t i = s->count;
+    assert(i < s->cap);
     s->time_ns[i] = time_ns;
     s->thread[i] = thread;
     s->stack[i] = stack;

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include "profile/bytes.h"
 #include "profile/crc32c.h"
@@ -308,7 +309,10 @@ static int decode_samples(sgl_reader *r, sg_bytes_in *in)
         int64_t code = delta < -(int64_t)UINT32_MAX || delta > (int64_t)UINT32_MAX
                            ? -1
                            : (int64_t)r->prev_stack_code[thread] + delta;
-        if (code < 0 || code > (int64_t)p->stacks.count)
+        if (code < 0)
+            return RECORD_FAIL(r, "the stack delta of sample %zu goes below the empty stack",
+                               base + i);
+        if (code > (int64_t)p->stacks.count)
             return RECORD_FAIL(r, "sample %zu names stack %lld, but only %u exist", base + i,
                                (long long)code - 1, p->stacks.count);
         r->prev_stack_code[thread] = (uint32_t)code;
@@ -592,6 +596,8 @@ static int decompress_chunk(sgl_reader *r, const unsigned char *payload, size_t 
         ZSTD_outBuffer out = {r->raw, r->raw_cap < limit ? r->raw_cap : limit, produced};
         size_t in_before = in.pos;
         size_t z = ZSTD_decompressStream(r->dctx, &out, &in);
+        if (ZSTD_isError(z) && ZSTD_getErrorCode(z) == ZSTD_error_memory_allocation)
+            return reader_fail(r, SG_PROFILE_ENOMEM, r->chunk_offset, "zstd: out of memory");
         if (ZSTD_isError(z))
             return reader_fail(r, SG_PROFILE_EFORMAT, r->chunk_offset,
                                "the chunk does not decompress (zstd: %s)", ZSTD_getErrorName(z));

@@ -22,6 +22,7 @@
  */
 #include "profile/sgl.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -31,11 +32,19 @@
 #include <unistd.h>
 
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include "profile/bytes.h"
 #include "profile/crc32c.h"
 #include "profile/grow.h"
 #include "profile/sgl_format.h"
+
+/* Where a time column stands: the last time seen, and it in stored units
+ * (what a reader's running sum holds, divided by the unit). */
+typedef struct time_state {
+    uint64_t last_ns;
+    uint64_t last_units;
+} time_state;
 
 struct sg_sgl_writer {
     int fd;
@@ -55,7 +64,7 @@ struct sg_sgl_writer {
     bool meta_sent;
     sg_meta meta_last;
     /* Delta state, as a reader will have it. */
-    uint64_t prev_sample_time, prev_event_time;
+    time_state sample_time, event_time;
     uint32_t *prev_stack_code; /* per thread: 0 = empty stack, else stack id + 1 */
     uint8_t *prev_flags;       /* per thread */
     uint32_t state_cap;
@@ -116,7 +125,11 @@ static int writer_emit_chunk(sg_sgl_writer *w, bool end)
     for (;;) {
         size_t left = ZSTD_compressStream2(w->cctx, &out, &in, mode);
         if (ZSTD_isError(left))
-            return writer_fail(w, SG_PROFILE_EIO, "zstd: %s", ZSTD_getErrorName(left));
+            return writer_fail(w,
+                               ZSTD_getErrorCode(left) == ZSTD_error_memory_allocation
+                                   ? SG_PROFILE_ENOMEM
+                                   : SG_PROFILE_EIO,
+                               "zstd: %s", ZSTD_getErrorName(left));
         if (left == 0)
             break;
         if (out.pos == out.size) {
@@ -128,6 +141,8 @@ static int writer_emit_chunk(sg_sgl_writer *w, bool end)
             out.size = w->out.cap - SG_SGL_CHUNK_HEADER_SIZE;
         }
     }
+    /* Records are capped so a chunk never exceeds what a reader accepts. */
+    assert(w->raw.len <= SG_SGL_MAX_CHUNK_RAW);
     unsigned char *header = w->out.data;
     memcpy(header, SG_SGL_CHUNK_MAGIC, 4);
     sg_store_le32(header + 4, (uint32_t)out.pos);
@@ -222,15 +237,16 @@ static int writer_put_stacks(sg_sgl_writer *w, const sg_profile *p)
         sg_bytes_put_varint(&w->rec, first);
         sg_bytes_put_varint(&w->rec, end - first);
         for (uint32_t id = first; id < end; id++)
-            sg_bytes_put_varint(&w->rec, s->parent[id] == SG_STACK_NONE ? 0 : id - s->parent[id]);
+            sg_bytes_put_varint(&w->rec,
+                                s->rows[id].parent == SG_STACK_NONE ? 0 : id - s->rows[id].parent);
         for (uint32_t id = first; id < end; id++) {
-            if (s->frame[id] >= p->frames.count)
+            if (s->rows[id].frame >= p->frames.count)
                 return writer_fail(w, SG_PROFILE_EINVAL, "stack %u names missing frame %u", id,
-                                   s->frame[id]);
-            sg_bytes_put_varint(&w->rec, s->frame[id]);
+                                   s->rows[id].frame);
+            sg_bytes_put_varint(&w->rec, s->rows[id].frame);
         }
         for (uint32_t id = first; id < end; id++)
-            sg_bytes_put_varint(&w->rec, s->line[id]);
+            sg_bytes_put_varint(&w->rec, s->rows[id].line);
         int rc = writer_end_record(w, SG_SGL_REC_STACKS);
         if (rc != 0)
             return rc;
@@ -339,12 +355,16 @@ static int writer_put_meta(sg_sgl_writer *w, const sg_profile *p)
     return rc;
 }
 
-/* Time delta from the previous stored time, in stored units. */
-static inline uint64_t time_delta(uint64_t *prev, uint64_t t, uint64_t unit)
+/* The zigzag delta, in stored units, from the previous time. Samples of one
+ * sweep share a time, so the division is skipped when the time repeats. */
+static inline uint64_t time_delta(time_state *prev, uint64_t t, uint64_t unit)
 {
-    uint64_t q = t - t % unit;
-    int64_t delta = (int64_t)(q - *prev) / (int64_t)unit;
-    *prev = q;
+    if (t == prev->last_ns)
+        return 0;
+    uint64_t units = unit == 1 ? t : t / unit;
+    int64_t delta = (int64_t)(units - prev->last_units);
+    prev->last_ns = t;
+    prev->last_units = units;
     return sg_zigzag(delta);
 }
 
@@ -360,7 +380,7 @@ static int writer_put_events(sg_sgl_writer *w, const sg_profile *p)
                 (e->thread[i] != SG_THREAD_NONE && e->thread[i] >= p->threads.count) ||
                 e->label[i] >= p->strings.count)
                 return writer_fail(w, SG_PROFILE_EINVAL, "event %zu has a bad reference", i);
-        uint64_t prev = w->prev_event_time;
+        time_state prev = w->event_time;
         sg_bytes_put_varint(&w->rec, first);
         sg_bytes_put_varint(&w->rec, n);
         sg_bytes_put_varint(&w->rec, w->time_unit);
@@ -376,7 +396,7 @@ static int writer_put_events(sg_sgl_writer *w, const sg_profile *p)
         int rc = writer_end_record(w, SG_SGL_REC_EVENTS);
         if (rc != 0)
             return rc;
-        w->prev_event_time = prev;
+        w->event_time = prev;
         w->events_sent = first + n;
     }
     return SG_PROFILE_OK;
@@ -406,7 +426,7 @@ static int writer_put_sample_record(sg_sgl_writer *w, const sg_profile *p, size_
     sg_bytes_put_varint(r, w->time_unit);
     if (sg_bytes_reserve(r, n * 10 * 3 + n) != 0)
         return writer_fail(w, r->failed, "encoding samples: %s", sg_profile_strerror(r->failed));
-    uint64_t prev = w->prev_sample_time;
+    time_state prev = w->sample_time;
     for (size_t i = first; i < first + n; i++)
         sg_bytes_put_varint_unchecked(r, time_delta(&prev, s->time_ns[i], w->time_unit));
     for (size_t i = first; i < first + n; i++)
@@ -430,7 +450,7 @@ static int writer_put_sample_record(sg_sgl_writer *w, const sg_profile *p, size_
         sg_bytes_put_varint(r, s->weight[i]);
         i += run;
     }
-    w->prev_sample_time = prev;
+    w->sample_time = prev;
     return writer_end_record(w, SG_SGL_REC_SAMPLES);
 }
 
@@ -447,7 +467,9 @@ static int writer_put_samples(sg_sgl_writer *w, const sg_profile *p)
     return SG_PROFILE_OK;
 }
 
-int sg_sgl_writer_flush(sg_sgl_writer *w, const sg_profile *p)
+/* Encode every row added since the last call into `raw` (cutting chunks
+ * as it fills); the caller emits what is left. */
+static int writer_encode_new_rows(sg_sgl_writer *w, const sg_profile *p)
 {
     if (w->broken)
         return SG_PROFILE_EIO;
@@ -460,18 +482,33 @@ int sg_sgl_writer_flush(sg_sgl_writer *w, const sg_profile *p)
     if ((rc = writer_put_strings(w, &p->strings)) != 0 || (rc = writer_put_frames(w, p)) != 0 ||
         (rc = writer_put_stacks(w, p)) != 0 || (rc = writer_put_threads(w, p)) != 0 ||
         (rc = writer_put_sources(w, p)) != 0 || (rc = writer_put_meta(w, p)) != 0 ||
-        (rc = writer_put_events(w, p)) != 0 || (rc = writer_put_samples(w, p)) != 0 ||
-        (rc = writer_emit_chunk(w, false)) != 0)
+        (rc = writer_put_events(w, p)) != 0 || (rc = writer_put_samples(w, p)) != 0)
         return rc;
+    return SG_PROFILE_OK;
+}
+
+static int writer_sync(sg_sgl_writer *w)
+{
     if (w->fsync && fsync(w->fd) != 0 && errno != EINVAL)
         return writer_fail(w, SG_PROFILE_EIO, "fsync failed: %s", strerror(errno));
     return SG_PROFILE_OK;
+}
+
+int sg_sgl_writer_flush(sg_sgl_writer *w, const sg_profile *p)
+{
+    int rc = writer_encode_new_rows(w, p);
+    if (rc == 0)
+        rc = writer_emit_chunk(w, false);
+    if (rc == 0)
+        rc = writer_sync(w);
+    return rc;
 }
 
 static int writer_setup(sg_sgl_writer *w, const sg_sgl_writer_options *opts)
 {
     w->zstd_level = 3;
     w->time_unit = 1000;
+    w->strings_sent = 1; /* string 0 is always "": every reader has it already */
     if (opts != NULL) {
         if (opts->zstd_level != 0)
             w->zstd_level = opts->zstd_level;
@@ -480,7 +517,8 @@ static int writer_setup(sg_sgl_writer *w, const sg_sgl_writer_options *opts)
         w->fsync = opts->fsync;
         w->no_sources = opts->no_sources;
     }
-    /* Levels above 19 use windows larger than readers accept. */
+    /* Levels above 19 use windows larger than readers accept
+     * (SG_SGL_ZSTD_WINDOW_LOG). */
     if (w->zstd_level > 19)
         w->zstd_level = 19;
     if (w->time_unit > INT64_MAX)
@@ -488,9 +526,9 @@ static int writer_setup(sg_sgl_writer *w, const sg_sgl_writer_options *opts)
     w->cctx = ZSTD_createCCtx();
     if (w->cctx == NULL)
         return writer_fail(w, SG_PROFILE_ENOMEM, "zstd: out of memory");
+    /* The level's own window (2 MiB at level 3, at most 8 MiB up to 19) is
+     * what a reader must allocate to decode the stream. */
     size_t z = ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, w->zstd_level);
-    if (!ZSTD_isError(z))
-        z = ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_windowLog, SG_SGL_ZSTD_WINDOW_LOG - 1);
     if (ZSTD_isError(z))
         return writer_fail(w, SG_PROFILE_EINVAL, "zstd: %s", ZSTD_getErrorName(z));
     unsigned char header[SG_SGL_FILE_HEADER_SIZE];
@@ -559,7 +597,9 @@ int sg_sgl_writer_close(sg_sgl_writer *w, const sg_profile *p, char *err, size_t
         return SG_PROFILE_OK;
     int rc = w->broken ? SG_PROFILE_EIO : SG_PROFILE_OK;
     if (rc == 0 && p != NULL) {
-        rc = sg_sgl_writer_flush(w, p);
+        /* The last rows, the final metadata and the end record share one
+         * chunk, which also ends the zstd frame. */
+        rc = writer_encode_new_rows(w, p);
         if (rc == 0) {
             sg_bytes_put_varint(&w->rec, p->samples.count);
             sg_bytes_put_varint(&w->rec, p->events.count);
@@ -567,8 +607,8 @@ int sg_sgl_writer_close(sg_sgl_writer *w, const sg_profile *p, char *err, size_t
         }
         if (rc == 0)
             rc = writer_emit_chunk(w, true);
-        if (rc == 0 && w->fsync && fsync(w->fd) != 0 && errno != EINVAL)
-            rc = writer_fail(w, SG_PROFILE_EIO, "fsync failed: %s", strerror(errno));
+        if (rc == 0)
+            rc = writer_sync(w);
     }
     if (w->own_fd && w->fd >= 0) {
         int fd = w->fd;

@@ -6,11 +6,12 @@
  * 32-bit hash stored in the slot before it touches the row's columns. In
  * steady state (every row already present) no call allocates.
  *
- * A row is published (count incremented) only after all columns and the
+ * A row is published (count incremented) only after the rows array and the
  * index have room, so a failed intern changes nothing.
  */
 #include "profile/stack_table.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,10 +27,7 @@ int sg_stacks_init(sg_stacks *s)
 
 void sg_stacks_free(sg_stacks *s)
 {
-    free(s->parent);
-    free(s->frame);
-    free(s->line);
-    free(s->depth);
+    free(s->rows);
     free(s->slots);
     memset(s, 0, sizeof *s);
 }
@@ -43,10 +41,10 @@ static inline int stacks_find(const sg_stacks *s, uint32_t parent, uint32_t fram
         uint64_t slot = s->slots[i];
         if (slot == SG_HASH_EMPTY_SLOT)
             return 0;
-        uint32_t id = sg_hash_slot_id(slot);
-        if (sg_hash_slot_hash(slot) == hash && s->frame[id] == frame && s->line[id] == line &&
-            s->parent[id] == parent) {
-            *id_out = id;
+        const sg_stack_row *row = &s->rows[sg_hash_slot_id(slot)];
+        if (sg_hash_slot_hash(slot) == hash && row->frame == frame && row->line == line &&
+            row->parent == parent) {
+            *id_out = sg_hash_slot_id(slot);
             return 1;
         }
     }
@@ -58,11 +56,8 @@ static int stacks_reserve(sg_stacks *s)
         size_t cap = sg_grow_capacity(s->cap, (size_t)s->count + 1, 256, SG_HASH_MAX_ROWS);
         if (cap == 0)
             return SG_PROFILE_ELIMIT;
-        int rc;
-        if ((rc = sg_grow_array((void **)&s->parent, cap, sizeof *s->parent)) != 0 ||
-            (rc = sg_grow_array((void **)&s->frame, cap, sizeof *s->frame)) != 0 ||
-            (rc = sg_grow_array((void **)&s->line, cap, sizeof *s->line)) != 0 ||
-            (rc = sg_grow_array((void **)&s->depth, cap, sizeof *s->depth)) != 0)
+        int rc = sg_grow_array((void **)&s->rows, cap, sizeof *s->rows);
+        if (rc != 0)
             return rc;
         s->cap = (uint32_t)cap;
     }
@@ -76,10 +71,13 @@ static int stacks_add(sg_stacks *s, uint32_t parent, uint32_t frame, uint32_t li
     if (rc != 0)
         return rc;
     uint32_t id = s->count;
-    s->parent[id] = parent;
-    s->frame[id] = frame;
-    s->line[id] = line;
-    s->depth[id] = parent == SG_STACK_NONE ? 1 : s->depth[parent] + 1;
+    assert(parent == SG_STACK_NONE || parent < id); /* the forest stays topological */
+    s->rows[id] = (sg_stack_row){
+        .parent = parent,
+        .frame = frame,
+        .line = line,
+        .depth = parent == SG_STACK_NONE ? 1 : s->rows[parent].depth + 1,
+    };
     sg_hash_index_insert(s->slots, s->slot_mask, hash, id);
     s->count = id + 1;
     *id_out = id;

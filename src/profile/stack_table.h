@@ -7,16 +7,20 @@
  * per sample, and a new stack that shares a prefix with an old one adds
  * only the rows below the fork.
  *
+ * Rows are stored as small structs rather than one array per field: the
+ * recorder's lookup compares all three key fields of a candidate row, so
+ * keeping them together makes a probe one cache miss instead of three.
+ *
  * Invariants:
  *   - ids are dense (0 .. count-1), in insertion order, never removed.
- *   - parent[id] < id or parent[id] == SG_STACK_NONE: the table is a forest
+ *   - rows[id].parent < id or == SG_STACK_NONE: the table is a forest
  *     stored in topological order, so one forward pass sees parents first
  *     and nothing needs to recurse (10,000-frame stacks are legal).
- *   - depth[id] = 1 for a root, depth[parent] + 1 otherwise (derived, kept
- *     so walkers can size their buffers up front).
+ *   - rows[id].depth = 1 for a root, the parent's depth + 1 otherwise
+ *     (derived, kept so walkers can size their buffers up front).
  *   - no two rows have the same (parent, frame, line).
  *
- * Ownership: the table owns its columns; sg_stacks_free releases them.
+ * Ownership: the table owns its rows; sg_stacks_free releases them.
  * The struct is public for reading; only the functions below change it.
  */
 #ifndef SG_PROFILE_STACK_TABLE_H
@@ -27,14 +31,18 @@
 
 #define SG_STACK_NONE UINT32_MAX /* "no parent" / "empty stack" */
 
+typedef struct sg_stack_row {
+    uint32_t parent; /* parent stack id or SG_STACK_NONE */
+    uint32_t frame;  /* frame id (frame_table.h) */
+    uint32_t line;   /* line executing in that frame, 0 if unknown */
+    uint32_t depth;  /* number of frames from the root to this row, >= 1 */
+} sg_stack_row;
+
 typedef struct sg_stacks {
     uint32_t count;
     uint32_t cap;
-    uint32_t *parent; /* parent stack id or SG_STACK_NONE */
-    uint32_t *frame;  /* frame id (frame_table.h) */
-    uint32_t *line;   /* line executing in that frame, 0 if unknown */
-    uint32_t *depth;  /* number of frames from the root to this row, >= 1 */
-    uint64_t *slots;  /* open-addressing index: (hash << 32) | id, UINT64_MAX = empty */
+    sg_stack_row *rows; /* rows[id] */
+    uint64_t *slots;    /* open-addressing index: (hash << 32) | id, UINT64_MAX = empty */
     uint32_t slot_mask;
 } sg_stacks;
 

@@ -22,6 +22,7 @@
 #ifndef SG_PROFILE_STRING_TABLE_H
 #define SG_PROFILE_STRING_TABLE_H
 
+#include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,11 +53,13 @@ int sg_strings_find(const sg_strings *s, const char *str, size_t len, uint32_t *
 /* The bytes of id (NUL-terminated); id must be < count. */
 static inline const char *sg_strings_get(const sg_strings *s, uint32_t id)
 {
+    assert(id < s->count);
     return s->bytes + s->offset[id];
 }
 
 static inline uint32_t sg_strings_len(const sg_strings *s, uint32_t id)
 {
+    assert(id < s->count);
     return s->length[id];
 }
 

@@ -35,6 +35,8 @@ Contract decisions the tests hold spyglass to, where the CLI contract left room:
   nor holding the GIL. --gil alone means wall mode filtered by the GIL.
 - Thread name is threading.Thread.name of the thread's Python object; TID is the
   kernel thread id (threading.get_native_id(); the main thread's TID is the pid).
+  The main thread is "MainThread" even when the program never imported
+  threading (blocked.py and fork.py don't; py-spy reports no name there).
 - --subprocesses with a fork: the child's samples are written to the same output,
   its threads under their own TIDs (the child's main thread: `thread MainThread
   (CHILD_PID)`). Without it, no sample of the child.

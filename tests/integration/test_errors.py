@@ -69,5 +69,5 @@ def test_unsupported_version_by_pid(spyglass, tmp_path, spawn, old, command):
 def test_unsupported_version_launched(spyglass, tmp_path, old):
     # The target ends by itself after a few seconds, whatever record does with it.
     run = harness.record(spyglass, tmp_path / "out.collapsed", [],
-                         command=old.command("attach.py", 3), limit=30)
+                         command=old.command("attach.py", 2), limit=30)
     run.check_error(*version_needles(old))

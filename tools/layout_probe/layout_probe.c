@@ -162,7 +162,10 @@
     X(long_digit_size)                                                                             \
     X(long_shift)                                                                                  \
     X(long_sign_mask)                                                                              \
-    X(long_non_size_bits)
+    X(long_non_size_bits)                                                                          \
+    X(chunk_top)                                                                                   \
+    X(frameobj_globals)                                                                            \
+    X(iframe_globals)
 
 typedef struct sg_probe_field {
     const char *name;
@@ -313,6 +316,7 @@ static void sg_probe_thread(sg_layout *l)
     end = sg_probe_max(end, SG_END(PyThreadState, datastack_top));
     l->chunk_previous = SG_OFF(_PyStackChunk, previous);
     l->chunk_size = SG_OFF(_PyStackChunk, size);
+    l->chunk_top = SG_OFF(_PyStackChunk, top);
     l->chunk_data = SG_OFF(_PyStackChunk, data);
 #else
     l->tstate_native_thread_id = SG_LAYOUT_ABSENT;
@@ -320,6 +324,7 @@ static void sg_probe_thread(sg_layout *l)
     l->tstate_datastack_top = SG_LAYOUT_ABSENT;
     l->chunk_previous = SG_LAYOUT_ABSENT;
     l->chunk_size = SG_LAYOUT_ABSENT;
+    l->chunk_top = SG_LAYOUT_ABSENT;
     l->chunk_data = SG_LAYOUT_ABSENT;
 #endif
     l->tstate_size = end;
@@ -332,6 +337,8 @@ static void sg_probe_frames(sg_layout *l)
     l->frameobj_code = SG_LAYOUT_ABSENT;
     l->frameobj_lasti = SG_LAYOUT_ABSENT;
     l->frameobj_size = SG_LAYOUT_ABSENT;
+    l->frameobj_globals = SG_LAYOUT_ABSENT;
+    l->iframe_globals = SG_OFF(_PyInterpreterFrame, f_globals);
 #if PY_VERSION_HEX >= 0x030d0000
     l->iframe_code = SG_OFF(_PyInterpreterFrame, f_executable);
     l->iframe_instr = SG_OFF(_PyInterpreterFrame, instr_ptr);
@@ -355,7 +362,10 @@ static void sg_probe_frames(sg_layout *l)
     end = sg_probe_max(end, SG_END(PyFrameObject, f_back));
     end = sg_probe_max(end, SG_END(PyFrameObject, f_code));
     end = sg_probe_max(end, SG_END(PyFrameObject, f_lasti));
+    end = sg_probe_max(end, SG_END(PyFrameObject, f_globals));
     l->frameobj_size = end;
+    l->frameobj_globals = SG_OFF(PyFrameObject, f_globals);
+    l->iframe_globals = SG_LAYOUT_ABSENT;
     l->iframe_code = SG_LAYOUT_ABSENT;
     l->iframe_previous = SG_LAYOUT_ABSENT;
     l->iframe_instr = SG_LAYOUT_ABSENT;

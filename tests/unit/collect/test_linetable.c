@@ -82,8 +82,8 @@ static void sg_tt_no_columns(sg_test_table *t, unsigned units, int64_t dline)
     sg_tt_svarint(t, dline);
 }
 
-static void sg_tt_long(sg_test_table *t, unsigned units, int64_t dline, uint64_t dend,
-                       uint64_t col, uint64_t end_col)
+static void sg_tt_long(sg_test_table *t, unsigned units, int64_t dline, uint64_t dend, uint64_t col,
+                       uint64_t end_col)
 {
     sg_tt_head(t, 14, units);
     sg_tt_svarint(t, dline);
@@ -194,7 +194,8 @@ static void test_linetable_split_jumps(void **state)
     (void)state;
     /* Line +300 as empty ranges (0,127) (0,127) then (8,46); bytes 600 as
      * (254,-1) (254,0) (92,0); line -300 as (0,-127) (0,-127) (2,-46). */
-    const uint8_t t[] = {0, 127, 0, 127, 8, 46, 254, 0xff, 254, 0, 92, 0, 0, 0x81, 0, 0x81, 2, 0xd2};
+    const uint8_t t[] = {0, 127, 0, 127, 8,    46, 254,  0xff, 254,
+                         0, 92,  0, 0,   0x81, 0,  0x81, 2,    0xd2};
     assert_int_equal(sg_test_line(SG_LINES_LINETABLE, t, sizeof t, 1, 0), 301);
     assert_int_equal(sg_test_line(SG_LINES_LINETABLE, t, sizeof t, 1, 7), 301);
     assert_int_equal(sg_test_line(SG_LINES_LINETABLE, t, sizeof t, 1, 8), 300);

@@ -46,7 +46,9 @@ static void test_latin1(void **state)
 {
     (void)state;
     const uint8_t donnees[] = {'d', 'o', 'n', 'n', 0xe9, 'e', 's'};
-    sg_expect_utf8(1, donnees, sizeof donnees, "donn\xc3\xa9" "es");
+    sg_expect_utf8(1, donnees, sizeof donnees,
+                   "donn\xc3\xa9"
+                   "es");
     const uint8_t y[] = {0xff};
     sg_expect_utf8(1, y, 1, "\xc3\xbf");
     const uint8_t low[] = {0x80, 0xa0};
@@ -63,7 +65,9 @@ static void test_ucs2(void **state)
     sg_expect_utf8(2, omega, 3, "\xce\xa9x\xef\xbf\xbf");
     /* Lone surrogates, and a "pair": PEP 393 keeps them as two code points. */
     const uint16_t lone[] = {'a', 0xd800, 'b', 0xdfff};
-    sg_expect_utf8(2, lone, 4, "a\xef\xbf\xbd" "b\xef\xbf\xbd");
+    sg_expect_utf8(2, lone, 4,
+                   "a\xef\xbf\xbd"
+                   "b\xef\xbf\xbd");
     const uint16_t pair[] = {0xd83d, 0xde00};
     sg_expect_utf8(2, pair, 2, "\xef\xbf\xbd\xef\xbf\xbd");
 }
@@ -231,8 +235,7 @@ static void test_locate_non_compact(void **state)
     size_t n;
     sg_pystring_loc loc;
     size_t len = sg_make_str(obj, 3, 2, 0, 0, NULL, 0);
-    assert_int_equal(sg_test_to_utf8(obj, len, out, sizeof out, &n, &loc),
-                     SG_PYSTRING_ENOTCOMPACT);
+    assert_int_equal(sg_test_to_utf8(obj, len, out, sizeof out, &n, &loc), SG_PYSTRING_ENOTCOMPACT);
     assert_int_equal(loc.compact, 0);
     assert_int_equal(loc.kind, 2);
     assert_int_equal(loc.data_size, 6);

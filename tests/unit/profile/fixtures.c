@@ -65,10 +65,9 @@ void fx_workload_init(fx_workload *w, const fx_shape *shape, uint64_t seed)
             uint32_t f = d < 3 ? d : fx_below(&w->rng, shape->functions);
             chain[d] = (sg_frame_line){frames[f], 10 * f + 2 + fx_below(&w->rng, 5)};
         }
-        assert_int_equal(
-            sg_stacks_intern_chain(&p->stacks, SG_STACK_NONE, chain, depth, NULL,
-                                   &w->path_stack[k]),
-            0);
+        assert_int_equal(sg_stacks_intern_chain(&p->stacks, SG_STACK_NONE, chain, depth, NULL,
+                                                &w->path_stack[k]),
+                         0);
     }
     free(chain);
     w->thread_index = calloc(shape->threads, sizeof *w->thread_index);
@@ -110,12 +109,11 @@ void fx_add_sweeps(fx_workload *w, uint32_t sweeps)
                              0);
         }
         if (w->shape.events && s % 50 == 7) {
-            assert_int_equal(sg_profile_add_event(p, t, SG_EVENT_GC_START, w->thread_index[0],
-                                                  "gen0"),
-                             0);
-            assert_int_equal(sg_profile_add_event(p, t + 20000, SG_EVENT_GC_STOP,
-                                                  w->thread_index[0], "gen0"),
-                             0);
+            assert_int_equal(
+                sg_profile_add_event(p, t, SG_EVENT_GC_START, w->thread_index[0], "gen0"), 0);
+            assert_int_equal(
+                sg_profile_add_event(p, t + 20000, SG_EVENT_GC_STOP, w->thread_index[0], "gen0"),
+                0);
         }
         if (w->shape.events && s % 200 == 99)
             assert_int_equal(
@@ -144,13 +142,8 @@ void fx_assert_profiles_equal(const sg_profile *a, const sg_profile *b)
     if (a->frames.count > 0)
         assert_memory_equal(a->frames.rows, b->frames.rows, a->frames.count * sizeof(sg_frame));
     assert_int_equal(a->stacks.count, b->stacks.count);
-    size_t ns = a->stacks.count * sizeof(uint32_t);
-    if (ns > 0) {
-        assert_memory_equal(a->stacks.parent, b->stacks.parent, ns);
-        assert_memory_equal(a->stacks.frame, b->stacks.frame, ns);
-        assert_memory_equal(a->stacks.line, b->stacks.line, ns);
-        assert_memory_equal(a->stacks.depth, b->stacks.depth, ns);
-    }
+    if (a->stacks.count > 0)
+        assert_memory_equal(a->stacks.rows, b->stacks.rows, a->stacks.count * sizeof(sg_stack_row));
     assert_int_equal(a->threads.count, b->threads.count);
     for (uint32_t i = 0; i < a->threads.count; i++) {
         assert_int_equal(a->threads.tid[i], b->threads.tid[i]);
@@ -192,6 +185,41 @@ void fx_assert_profiles_equal(const sg_profile *a, const sg_profile *b)
     assert_int_equal(ma->has_stacks, mb->has_stacks);
     assert_int_equal(ma->duration_ns, mb->duration_ns);
     assert_int_equal(ma->samples_missed, mb->samples_missed);
+}
+
+void fx_assert_invariants(const sg_profile *p)
+{
+    uint32_t ns = p->strings.count;
+    assert_true(ns >= 1);
+    assert_int_equal(sg_strings_len(&p->strings, 0), 0);
+    for (uint32_t i = 0; i < p->frames.count; i++) {
+        assert_true(p->frames.rows[i].file < ns);
+        assert_true(p->frames.rows[i].name < ns);
+    }
+    for (uint32_t i = 0; i < p->stacks.count; i++) {
+        uint32_t parent = p->stacks.rows[i].parent;
+        assert_true(parent == SG_STACK_NONE || parent < i);
+        assert_true(p->stacks.rows[i].frame < p->frames.count);
+        assert_int_equal(p->stacks.rows[i].depth,
+                         parent == SG_STACK_NONE ? 1 : p->stacks.rows[parent].depth + 1);
+    }
+    for (uint32_t i = 0; i < p->threads.count; i++)
+        assert_true(p->threads.name[i] < ns);
+    for (size_t i = 0; i < p->samples.count; i++) {
+        assert_true(p->samples.thread[i] < p->threads.count);
+        assert_true(p->samples.stack[i] == SG_STACK_NONE || p->samples.stack[i] < p->stacks.count);
+    }
+    for (size_t i = 0; i < p->events.count; i++) {
+        assert_true(p->events.kind[i] >= 1 && p->events.kind[i] <= SG_EVENT_KIND_MAX);
+        assert_true(p->events.thread[i] == SG_THREAD_NONE ||
+                    p->events.thread[i] < p->threads.count);
+        assert_true(p->events.label[i] < ns);
+    }
+    for (uint32_t i = 0; i < p->sources.count; i++)
+        assert_true(p->sources.file[i] < ns);
+    assert_true(p->meta.command < ns && p->meta.python_version < ns && p->meta.host < ns &&
+                p->meta.spyglass_version < ns);
+    assert_true(p->meta.mode <= SG_MODE_CPU && p->meta.weight_unit <= SG_WEIGHT_UNIT_MAX);
 }
 
 void fx_temp_path(char *buf, size_t len, const char *name)

@@ -53,6 +53,10 @@ void fx_workload_free(fx_workload *w); /* frees w->p too */
 /* Assert (cmocka) that every table and the metadata are equal. */
 void fx_assert_profiles_equal(const sg_profile *a, const sg_profile *b);
 
+/* Assert that every reference in p names an existing row and every derived
+ * column (stack depth) is consistent: what any reader's output must keep. */
+void fx_assert_invariants(const sg_profile *p);
+
 /* A fresh path under the test temp dir ($TMPDIR or /tmp), unique per call. */
 void fx_temp_path(char *buf, size_t len, const char *name);
 
