@@ -27,7 +27,11 @@
 #include "profile/recorder.h"
 #include "profile/sgl.h"
 
+/* A chunk costs ~70 bytes of framing: flush each second when a thousand
+ * samples wait, else every five seconds (what a SIGKILL can cost). */
 #define SG_FLUSH_EVERY_NS 1000000000ull
+#define SG_FLUSH_AT_MOST_NS 5000000000ull
+#define SG_FLUSH_SAMPLES 1000
 #define SG_LAUNCH_WAIT_S  10.0
 
 typedef struct sg_record_args {
@@ -47,7 +51,8 @@ typedef struct sg_record {
     sg_target_set targets;
     pid_t child;
     int child_status, child_ended;
-    uint64_t next_flush;
+    uint64_t next_flush, last_flush;
+    size_t flushed_samples;
     uint64_t next_epoch;
     int write_error;
 } sg_record;
@@ -249,8 +254,13 @@ static int sg_record_tick(void *ctx, uint64_t now)
     }
     if (now >= rec->next_flush) {
         rec->next_flush = now + SG_FLUSH_EVERY_NS;
-        if (sg_record_flush(rec) != 0)
-            return -EIO;
+        size_t pending = rec->profile->samples.count - rec->flushed_samples;
+        if (pending >= SG_FLUSH_SAMPLES || now >= rec->last_flush + SG_FLUSH_AT_MOST_NS) {
+            rec->last_flush = now;
+            rec->flushed_samples = rec->profile->samples.count;
+            if (sg_record_flush(rec) != 0)
+                return -EIO;
+        }
     }
     return sg_recorder_error(rec->recorder) ? -ENOMEM : 0;
 }
@@ -387,7 +397,8 @@ static int sg_record_run(sg_record *rec)
     sg_loop_config loop_cfg = {rec->args.rate, rec->args.duration, &sg_stop_requested,
                                isatty(STDERR_FILENO) ? 250000000ull : 0, rec->args.stats};
     sg_loop_stats loop;
-    rec->next_flush = sg_monotonic_ns() + SG_FLUSH_EVERY_NS;
+    rec->last_flush = sg_monotonic_ns();
+    rec->next_flush = rec->last_flush + SG_FLUSH_EVERY_NS;
     rec->next_epoch = sg_monotonic_ns() + 1000000000ull;
     rc = sg_loop_run(&loop_cfg, sg_record_tick, sg_record_status, rec, &loop);
     if (rc < 0 && rc != -EIO)
