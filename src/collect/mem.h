@@ -24,7 +24,7 @@
 
 #define SG_MEM_MIN_ADDR  4096u
 #define SG_MEM_MAX_READ  (16u << 20)
-#define SG_MEM_MAX_SPANS 64
+#define SG_MEM_MAX_SPANS 256
 
 typedef struct sg_mem_span {
     uint64_t addr;

@@ -55,11 +55,10 @@ static int sg_walk_interpreter_frames(const sg_layout *l, sg_copies *copies, uin
                                       const sg_chunk_range *chunks, size_t nchunks,
                                       sg_raw_frame *out, uint32_t max_depth, uint32_t *depth)
 {
-    uint32_t n = 0, hops = 0;
+    uint32_t n = 0;
     size_t frame_len = (size_t)l->iframe_localsplus;
     while (frame) {
-        /* Entry frames are skipped but still bounded, so a cycle ends. */
-        if (n == max_depth || hops++ > 2 * max_depth)
+        if (n == max_depth)
             return SG_WALK_TOO_DEEP;
         int rc = 0;
         const uint8_t *p = sg_copies_get(copies, frame, frame_len, &rc);
@@ -73,13 +72,15 @@ static int sg_walk_interpreter_frames(const sg_layout *l, sg_copies *copies, uin
         const sg_chunk_range *chunk = sg_chunk_of(chunks, nchunks, frame);
         if (chunk && previous >= chunk->start && previous < chunk->end && previous >= frame)
             return SG_WALK_TORN;
-        if (l->owner_cstack == SG_LAYOUT_ABSENT || owner != (uint8_t)l->owner_cstack) {
-            out[n].addr = frame;
-            out[n].code = sg_u64_at(p, l->iframe_code);
-            out[n].globals = sg_u64_at(p, l->iframe_globals);
-            out[n].position = sg_u64_at(p, l->iframe_instr);
-            n++;
-        }
+        /* Entry frames run no Python code: they stay in the output with
+         * code 0 (so the sampler remembers where they are) and are skipped
+         * when the stack is resolved. */
+        int entry = l->owner_cstack != SG_LAYOUT_ABSENT && owner == (uint8_t)l->owner_cstack;
+        out[n].addr = frame;
+        out[n].code = entry ? 0 : sg_u64_at(p, l->iframe_code);
+        out[n].globals = entry ? 0 : sg_u64_at(p, l->iframe_globals);
+        out[n].position = entry ? 0 : sg_u64_at(p, l->iframe_instr);
+        n++;
         frame = previous;
     }
     *depth = n;

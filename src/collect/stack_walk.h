@@ -19,7 +19,7 @@
 
 typedef struct sg_raw_frame {
     uint64_t addr;     /* the frame's own address */
-    uint64_t code;     /* code object address */
+    uint64_t code;     /* code object address; 0 for an entry frame (no code) */
     uint64_t globals;  /* f_globals: tells a recycled code address apart */
     uint64_t position; /* f_lasti (3.9/3.10) or instruction pointer (3.11+) */
 } sg_raw_frame;

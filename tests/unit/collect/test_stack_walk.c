@@ -193,14 +193,18 @@ static void test_walk_interpreter_frames(void **state)
     }
 }
 
-static void test_walk_skips_entry_frames(void **state)
+/* Entry frames (3.12+, on the C stack) run no code: they come out with
+ * code 0, so the sampler remembers their address and skips them. */
+static void test_walk_marks_entry_frames(void **state)
 {
     walk_env *e = *state;
     build_chain(e, 4);
     frame_at(e, 2)[e->l->iframe_owner] = (uint8_t)e->l->owner_cstack;
     assert_int_equal(walk(e, 3), SG_WALK_OK);
-    assert_int_equal(e->depth, 3);
-    assert_int_equal(e->out[1].code, 0x1001);
+    assert_int_equal(e->depth, 4);
+    assert_int_equal(e->out[1].code, 0);
+    assert_int_equal(e->out[1].addr, addr_of(frame_at(e, 2)));
+    assert_int_equal(e->out[2].code, 0x1001);
 }
 
 static void test_walk_refuses_torn_chains(void **state)
@@ -286,7 +290,7 @@ int main(void)
         cmocka_unit_test(test_mem_gone_process),
         cmocka_unit_test(test_copies_fetch_find_get),
         cmocka_unit_test_setup_teardown(test_walk_interpreter_frames, setup_walk, teardown_walk),
-        cmocka_unit_test_setup_teardown(test_walk_skips_entry_frames, setup_walk, teardown_walk),
+        cmocka_unit_test_setup_teardown(test_walk_marks_entry_frames, setup_walk, teardown_walk),
         cmocka_unit_test_setup_teardown(test_walk_refuses_torn_chains, setup_walk, teardown_walk),
         cmocka_unit_test_setup_teardown(test_walk_bounds_depth, setup_walk, teardown_walk),
         cmocka_unit_test(test_walk_frame_objects),

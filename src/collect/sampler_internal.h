@@ -1,0 +1,86 @@
+/*
+ * sampler_internal.h — the sampler's private state, shared by sampler.c
+ * (the round) and sampler_threads.c (the thread list). Not for other
+ * modules: they use sampler.h.
+ */
+#ifndef SG_COLLECT_SAMPLER_INTERNAL_H
+#define SG_COLLECT_SAMPLER_INTERNAL_H
+
+#include <string.h>
+
+#include "collect/frame_copies.h"
+#include "collect/pthread_tid.h"
+#include "collect/sampler.h"
+#include "collect/stack_walk.h"
+#include "collect/thread_cpu.h"
+#include "collect/thread_names.h"
+
+#define SG_MAX_THREADS 4096
+#define SG_MAX_CHUNKS  32
+#define SG_MAX_HINTS   1024
+
+/* One thread of the target, and what last round learned about it. */
+typedef struct sg_slot {
+    uint64_t tstate;
+    uint64_t thread_id;
+    pid_t tid;
+    sg_thread_cpu cpu;
+    int named;                 /* announced to the sink */
+    uint64_t name_deadline_ns; /* until when to wait for a Python name */
+    /* Learned in earlier rounds, to read this one speculatively. */
+    uint64_t cframe;                      /* 3.11/3.12 */
+    uint64_t chunk;                       /* current datastack chunk */
+    sg_chunk_range chunks[SG_MAX_CHUNKS]; /* [0] = current chunk, whole size */
+    size_t nchunks;
+    size_t chunk_used; /* bytes of the current chunk last round needed */
+    uint64_t *hints;   /* frames that lay outside every chunk last round */
+    uint32_t nhints;
+    uint64_t frame_loc; /* where the frame pointer lives (re-read to catch tears) */
+    int walked;         /* walked last round */
+    /* This round. */
+    size_t tstate_off;
+    size_t cframe_off;       /* batch one's read of last round's _PyCFrame */
+    size_t spec_recheck_off; /* re-read of last round's frame_loc, or missing */
+    uint64_t spec_recheck_loc;
+    size_t recheck_off;
+    uint64_t frame;
+    uint32_t flags;
+    int walk;
+} sg_slot;
+
+struct sg_sampler {
+    sg_target *t;
+    sg_sampler_config cfg;
+    sg_sample_sink sink;
+    sg_code_cache *codes;
+    sg_thread_names *names;
+    sg_slot *slots;
+    size_t nslots;
+    sg_copies copies;
+    sg_copy_request *reqs;
+    size_t *offs;
+    size_t cap_reqs;
+    sg_raw_frame *raw;
+    sg_frame_ref *refs;
+    sg_pthread_tid tid_finder;
+    sg_sampler_stats stats;
+};
+
+static inline uint64_t sg_u64(const uint8_t *p, int32_t off)
+{
+    uint64_t v;
+    memcpy(&v, p + off, sizeof v);
+    return v;
+}
+
+/* Room for n requests in s->reqs / s->offs. */
+int sg_sampler_reserve_reqs(sg_sampler *s, size_t n);
+
+/* The thread list: checks this round's copy of it against the slots and
+ * rebuilds the slots when threads came or went (sampler_threads.c). */
+int sg_sampler_sync_threads(sg_sampler *s, uint64_t head, size_t first_tstate_req, uint64_t now_ns);
+/* Announces threads whose Python name is now known (or whose wait is over). */
+void sg_sampler_name_threads(sg_sampler *s, uint64_t now_ns);
+void sg_sampler_release_slot(sg_slot *slot);
+
+#endif
