@@ -260,10 +260,11 @@ static int sg_plan_chunks(sg_sampler *s, sg_slot *slot, const uint8_t *ts, size_
 }
 
 /* Decides whether the thread is walked this round and plans what it needs. */
-static int sg_plan_thread(sg_sampler *s, sg_slot *slot, uint64_t gil_holder, size_t *k)
+static int sg_plan_thread(sg_sampler *s, sg_slot *slot, uint64_t gil_holder, uint64_t now_ns,
+                          size_t *k)
 {
     const sg_layout *l = s->t->layout;
-    int on_cpu = sg_thread_cpu_sample(&slot->cpu);
+    int on_cpu = sg_thread_cpu_sample(&slot->cpu, now_ns);
     slot->flags = on_cpu > 0 ? SG_THREAD_ON_CPU : 0;
     if (gil_holder == slot->tstate)
         slot->flags |= SG_THREAD_HOLDS_GIL;
@@ -369,7 +370,7 @@ int sg_sampler_round(sg_sampler *s, uint64_t now_ns)
 
     size_t k = 0;
     for (size_t i = 0; i < s->nslots; i++)
-        if ((rc = sg_plan_thread(s, &s->slots[i], gil_holder, &k)) != 0)
+        if ((rc = sg_plan_thread(s, &s->slots[i], gil_holder, now_ns, &k)) != 0)
             return rc;
     if ((rc = sg_sampler_reserve_reqs(s, k + s->nslots)) != 0)
         return rc;

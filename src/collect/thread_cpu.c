@@ -1,5 +1,5 @@
 /*
- * thread_cpu.c — on-CPU detection from schedstat deltas; see thread_cpu.h.
+ * thread_cpu.c — on-CPU detection; see thread_cpu.h for the method.
  */
 #include "collect/thread_cpu.h"
 
@@ -9,36 +9,37 @@
 #include <string.h>
 #include <unistd.h>
 
-void sg_thread_cpu_open(sg_thread_cpu *c, pid_t pid, pid_t tid)
+/* Longer than the slowest scheduler tick (HZ=100): a thread whose run time
+ * moved this recently may be running between ticks. */
+#define SG_RECENTLY_RAN_NS 20000000ull
+
+static int sg_open_task_file(pid_t pid, pid_t tid, const char *name)
 {
     char path[96];
-    snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat", (int)pid, (int)tid);
+    snprintf(path, sizeof path, "/proc/%d/task/%d/%s", (int)pid, (int)tid, name);
+    return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+void sg_thread_cpu_open(sg_thread_cpu *c, pid_t pid, pid_t tid)
+{
+    memset(c, 0, sizeof *c);
     c->pid = pid;
     c->tid = tid;
-    c->schedstat_fd = open(path, O_RDONLY | O_CLOEXEC);
-    c->run_ns = 0;
-    c->have_reading = false;
+    c->schedstat_fd = sg_open_task_file(pid, tid, "schedstat");
+    c->wchan_fd = -1;
 }
 
-char sg_thread_state_letter(pid_t pid, pid_t tid)
+/* Is the thread running or runnable right now? wchan is "0" then. */
+static int sg_running_now(sg_thread_cpu *c)
 {
-    char path[96], buf[512];
-    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (c->wchan_fd < 0 && (c->wchan_fd = sg_open_task_file(c->pid, c->tid, "wchan")) < 0)
         return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    /* The command name may hold spaces and parentheses: the state follows
-     * the last ')'. */
-    char *paren = strrchr(buf, ')');
-    return paren && paren[1] == ' ' ? paren[2] : 0;
+    char buf[64];
+    ssize_t n = pread(c->wchan_fd, buf, sizeof buf, 0);
+    return n == 1 && buf[0] == '0';
 }
 
-int sg_thread_cpu_sample(sg_thread_cpu *c)
+int sg_thread_cpu_sample(sg_thread_cpu *c, uint64_t now_ns)
 {
     if (c->schedstat_fd < 0)
         return -1;
@@ -47,13 +48,22 @@ int sg_thread_cpu_sample(sg_thread_cpu *c)
     if (n <= 0)
         return -1;
     buf[n] = '\0';
-    uint64_t run_ns = strtoull(buf, NULL, 10);
+    char *p = buf;
+    uint64_t run_ns = strtoull(p, &p, 10);
+    strtoull(p, &p, 10); /* time spent waiting for a CPU */
+    uint64_t switches = strtoull(p, NULL, 10);
+    int changed = !c->have_reading || run_ns != c->run_ns || switches != c->switches;
     int on_cpu;
-    if (c->have_reading)
-        on_cpu = run_ns != c->run_ns;
+    if (c->have_reading && changed)
+        on_cpu = 1;
+    else if (!c->have_reading || now_ns - c->last_change_ns < SG_RECENTLY_RAN_NS)
+        on_cpu = sg_running_now(c);
     else
-        on_cpu = sg_thread_state_letter(c->pid, c->tid) == 'R';
+        on_cpu = 0;
+    if (changed)
+        c->last_change_ns = now_ns;
     c->run_ns = run_ns;
+    c->switches = switches;
     c->have_reading = true;
     return on_cpu;
 }
@@ -62,5 +72,7 @@ void sg_thread_cpu_close(sg_thread_cpu *c)
 {
     if (c->schedstat_fd >= 0)
         close(c->schedstat_fd);
-    c->schedstat_fd = -1;
+    if (c->wchan_fd >= 0)
+        close(c->wchan_fd);
+    c->schedstat_fd = c->wchan_fd = -1;
 }

@@ -1,11 +1,14 @@
 /*
  * thread_cpu.h — whether a thread of another process is on CPU.
  *
- * A thread counts as on CPU for a sample when the kernel's run time for it
- * (the first field of /proc/PID/task/TID/schedstat) grew since the previous
- * sample: it ran during the interval that the sample stands for. The first
- * reading has nothing to compare with, so it uses the scheduler state letter
- * of /proc/PID/task/TID/stat ('R' = running or runnable).
+ * The cheap source is /proc/PID/task/TID/schedstat: run time and the number
+ * of times the thread was switched in. If either grew since the previous
+ * sample, the thread ran during the interval the sample stands for. But the
+ * kernel brings a running thread's run time up to date only at scheduler
+ * ticks (every 1-10 ms), so "unchanged" is ambiguous for a thread that ran
+ * recently: it may be running right now, between ticks. Only then do we ask
+ * /proc/PID/task/TID/wchan, which says "0" for a running (or runnable)
+ * thread. A thread that has not run for a while costs one read.
  *
  * Files stay open between samples: a pread on a kept descriptor costs a
  * third of an open+read+close.
@@ -19,18 +22,18 @@
 
 typedef struct sg_thread_cpu {
     pid_t pid, tid;
-    int schedstat_fd; /* -1 when closed or unavailable */
-    uint64_t run_ns;  /* last reading */
+    int schedstat_fd;          /* -1 when closed or unavailable */
+    int wchan_fd;              /* opened the first time it is needed */
+    uint64_t run_ns, switches; /* last reading */
+    uint64_t last_change_ns;   /* when the reading last changed */
     bool have_reading;
 } sg_thread_cpu;
 
 void sg_thread_cpu_open(sg_thread_cpu *c, pid_t pid, pid_t tid);
 
-/* Takes a reading; returns 1 on CPU, 0 idle, -1 when the thread is gone. */
-int sg_thread_cpu_sample(sg_thread_cpu *c);
-
-/* The instantaneous state letter from /proc/PID/task/TID/stat, or 0. */
-char sg_thread_state_letter(pid_t pid, pid_t tid);
+/* Takes a reading at `now_ns` (CLOCK_MONOTONIC); returns 1 on CPU, 0 idle,
+ * -1 when the thread is gone. */
+int sg_thread_cpu_sample(sg_thread_cpu *c, uint64_t now_ns);
 
 void sg_thread_cpu_close(sg_thread_cpu *c);
 
