@@ -1,12 +1,17 @@
 # Thin wrapper over CMake. `make` builds everything, `make test` builds and runs
-# every test (also once under ASan+UBSan), `make demo` records the demo program.
+# every test (also once under ASan+UBSan, and each fuzz target briefly),
+# `make demo` records the demo program, `make fuzz` fuzzes every importer.
 BUILD      ?= build
 BUILD_SAN  ?= build-asan
+BUILD_FUZZ ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 8
 CMAKE_GEN  ?= -G Ninja
 PYTHON     ?= python3
 SPYGLASS    = $(BUILD)/bin/spyglass
 
 .PHONY: all deps build test test-unit test-integration test-sanitize demo format clean bench
+.PHONY: fuzz fuzz-smoke fuzz-build
 
 all: build
 
@@ -18,7 +23,7 @@ build: deps
 	@cmake --build $(BUILD)
 
 test: build
-	@$(MAKE) --no-print-directory test-unit test-integration test-sanitize
+	@$(MAKE) --no-print-directory test-unit test-integration test-sanitize fuzz-smoke
 
 test-unit:
 	@ctest --test-dir $(BUILD) --output-on-failure
@@ -33,6 +38,19 @@ test-sanitize:
 	@ctest --test-dir $(BUILD_SAN) --output-on-failure
 	@SPYGLASS=$(abspath $(BUILD_SAN))/bin/spyglass SG_SANITIZED=1 $(PYTHON) -m pytest -q tests/integration
 
+# libFuzzer targets of every importer (tests/fuzz), built with clang in their
+# own tree; each runs FUZZ_SECONDS from its seed corpus (scripts/fuzz).
+fuzz-build: deps
+	@cmake -S . -B $(BUILD_FUZZ) $(CMAKE_GEN) -DCMAKE_C_COMPILER=clang \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSG_FUZZ=ON >/dev/null
+	@cmake --build $(BUILD_FUZZ) --target fuzz-all
+
+fuzz: fuzz-build
+	@scripts/fuzz $(BUILD_FUZZ) $(FUZZ_SECONDS)
+
+fuzz-smoke: fuzz-build
+	@scripts/fuzz $(BUILD_FUZZ) $(FUZZ_SMOKE_SECONDS)
+
 demo: build
 	@scripts/demo $(SPYGLASS)
 
@@ -43,4 +61,4 @@ format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN)
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ)

@@ -173,6 +173,23 @@ class Target:
         self.stop()
 
 
+class BusyLoop:
+    """A Python busy loop pinned to a CPU, for as long as the with-block runs."""
+
+    def __init__(self, python: str, cpu: Optional[int]):
+        self.proc = subprocess.Popen([python, "-c", "while True: pass"], start_new_session=True,
+                                     preexec_fn=_pinned(cpu))
+        _LIVE.add(self.proc.pid)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _kill_group(self.proc.pid)
+        self.proc.wait()
+        _LIVE.discard(self.proc.pid)
+
+
 def _last_line(text: str) -> str:
     lines = [l.strip() for l in text.splitlines() if l.strip()]
     return lines[-1] if lines else "no output"
@@ -218,11 +235,20 @@ def _child_of(pid: int, timeout: float = 3.0) -> int:
     return pid
 
 
+def _exited(proc: subprocess.Popen) -> bool:
+    """Whether proc has exited, without reaping it: wait4 must reap it later
+    to get its rusage."""
+    try:
+        return os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
+
+
 def _sleep_until(t: float, proc: subprocess.Popen) -> bool:
     """Sleep until monotonic time t; False if proc exited first."""
     while True:
         left = t - time.monotonic()
-        if proc.poll() is not None:
+        if _exited(proc):
             return False
         if left <= 0:
             return True
@@ -349,7 +375,9 @@ def run_profiler(profiler: Profiler, pid: int, rate: int, duration: Optional[int
     profiler_pid = _child_of(proc.pid) if counter else proc.pid
 
     if profiler.start_marker:
-        tap.marker_seen.wait(20.0)
+        give_up = time.monotonic() + 20.0
+        while not tap.marker_seen.wait(0.02) and not _exited(proc) and time.monotonic() < give_up:
+            pass
     else:
         _sleep_until(run.t_launch + 0.5, proc)
     run.t_started = tap.marker_time

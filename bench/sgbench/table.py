@@ -36,6 +36,14 @@ def cell(value, fmt: str = "{:.2f}", meets: Optional[Callable[[float], bool]] = 
     return text
 
 
+def figure(value: float, fmt: str, suffix: str = "", meets: Optional[Callable[[float], bool]] = None) -> str:
+    """A summary figure: number, unit or place, then the goal marker last."""
+    text = fmt.format(value) + suffix
+    if meets is not None and not meets(value):
+        text += " !"
+    return text
+
+
 def render(headers: Sequence[str], rows: List[Sequence[str]], title: str = "") -> str:
     widths = [len(h) for h in headers]
     for row in rows:

@@ -63,8 +63,8 @@ FUNCTIONS = {"phase_a": phase_a, "phase_b": phase_b, "phase_c": phase_c}
 
 
 def descend(levels, function, seconds):
-    """Adds `levels` frames of descend() between main and the phase."""
-    if levels == 0:
+    """Puts `levels` frames of descend() between main and the phase."""
+    if levels == 1:
         return function(seconds)
     return descend(levels - 1, function, seconds)
 
@@ -102,7 +102,10 @@ def main():
             # <module> and main are the first two frames; the phase is the
             # depth-th, so depth - 3 descend frames lie between them.
             current[:] = [name, time.monotonic()]
-            start, end = descend(depth - 3, FUNCTIONS[name], seconds)
+            if depth == 3:
+                start, end = FUNCTIONS[name](seconds)
+            else:
+                start, end = descend(depth - 3, FUNCTIONS[name], seconds)
             del current[:]
             log.append((name, start, end))
 

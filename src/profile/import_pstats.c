@@ -1,0 +1,512 @@
+/*
+ * import_pstats.c — read a pstats file (the marshal dump of the stats dict
+ * that cProfile, profile, pstats.Stats.dump_stats and CPython's sampling
+ * profiler write) into the model, as pstats_model.h lays it out.
+ *
+ * The file is one dict: key (file, line, name) → (cc, nc, tt, ct, callers),
+ * callers: caller key → (nc, cc, tt, ct) (cProfile; note the swapped
+ * first two fields), or → a bare call count (profile, CPython's sampler),
+ * or → several 4-tuples run together (very old files; summed). CPython's
+ * sampler adds the marker key ("__sampled__",) → True, which is skipped.
+ * Times are seconds as floats and become integer nanoseconds (rounded to
+ * nearest; a negative time, which the profile module's calibration can
+ * produce, becomes 0).
+ *
+ * As in Python, a key that appears twice keeps its last value. Work and
+ * memory are bounded by the input: a callers dict shared by reference among
+ * many functions is walked each time, so the number of caller entries
+ * visited is capped by the input size, as are the time samples written.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "profile/format_list.h"
+#include "profile/grow.h"
+#include "profile/marshal.h"
+#include "profile/pstats_model.h"
+
+#define MAX_NS           (1ull << 62) /* about 146 years */
+#define PROGRESS_EVERY   4096u
+#define TIME_SAMPLE_BASE (1u << 20)
+
+typedef struct share {
+    uint32_t row;    /* edge row */
+    bool bare;       /* the file gave only a call count */
+    uint64_t weight; /* edge time in ns, or call count */
+    uint64_t tt;     /* the edge's own time (0 for a bare count) */
+    uint64_t ns;     /* the part of the callee's own time given to it */
+} share;
+
+typedef struct importer {
+    const sg_marshal_doc *doc;
+    sg_profile *p;
+    uint32_t thread;
+    uint32_t *entry; /* per frame id: value index of its stats tuple + 1, 0 = none */
+    uint32_t entry_cap;
+    uint32_t *string_of_value; /* per marshal value: string id + 1, 0 = not yet */
+    uint32_t *frame_of_value;  /* per marshal value (a key): frame id + 1, 0 = not yet */
+    uint32_t *root_of_frame;   /* per frame: root stack row + 1, 0 = not yet */
+    uint32_t root_cap;
+    share *shares;
+    size_t nshares, shares_cap;
+    uint64_t caller_budget; /* caller entries we may still visit */
+    uint64_t time_budget;   /* time samples we may still write */
+    const sg_io_progress *progress;
+    char *err;
+    size_t errlen;
+} importer;
+
+static int fail(importer *im, uint32_t offset, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(importer *im, uint32_t offset, const char *fmt, ...)
+{
+    if (im->err != NULL && im->errlen > 0) {
+        int n = snprintf(im->err, im->errlen, "offset %" PRIu32 ": ", offset);
+        if (n >= 0 && (size_t)n < im->errlen) {
+            va_list ap;
+            va_start(ap, fmt);
+            vsnprintf(im->err + n, im->errlen - (size_t)n, fmt, ap);
+            va_end(ap);
+        }
+    }
+    return SG_PROFILE_EFORMAT;
+}
+
+static int fail_status(importer *im, int rc, uint32_t offset)
+{
+    if (im->err != NULL && im->errlen > 0)
+        snprintf(im->err, im->errlen, "offset %" PRIu32 ": %s", offset, sg_profile_strerror(rc));
+    return rc;
+}
+
+static const sg_marshal_value *val(const importer *im, uint32_t index)
+{
+    return sg_marshal_get(im->doc, index);
+}
+
+static bool is_text(const sg_marshal_value *v)
+{
+    return v->type == SG_MARSHAL_STR || v->type == SG_MARSHAL_BYTES;
+}
+
+/* CPython's sampler marks its files with the key ("__sampled__",). */
+static bool is_sampled_marker(const importer *im, const sg_marshal_value *key)
+{
+    if (key->type != SG_MARSHAL_TUPLE || key->len != 1)
+        return false;
+    const sg_marshal_value *s = val(im, sg_marshal_item(im->doc, key, 0));
+    return s->type == SG_MARSHAL_STR && s->len == 11 &&
+           memcmp(sg_marshal_text(im->doc, s), "__sampled__", 11) == 0;
+}
+
+/* The string id of a STR/BYTES value, interned once per value: files and
+ * names repeat by reference, so most lookups are one array read. */
+static int value_string(importer *im, uint32_t index, uint32_t *id)
+{
+    if (im->string_of_value[index] != 0) {
+        *id = im->string_of_value[index] - 1;
+        return SG_PROFILE_OK;
+    }
+    const sg_marshal_value *v = val(im, index);
+    int rc = sg_strings_intern(&im->p->strings, sg_marshal_text(im->doc, v), v->len, id);
+    if (rc == 0)
+        im->string_of_value[index] = *id + 1;
+    return rc;
+}
+
+/* `python -m profile` names the program's code object itself: call it
+ * <code object NAME, file "FILE", line N>. */
+static int code_name(importer *im, const sg_marshal_value *code, uint32_t *id)
+{
+    const sg_marshal_value *cfile = val(im, sg_marshal_item(im->doc, code, 0));
+    const sg_marshal_value *cname = val(im, sg_marshal_item(im->doc, code, 1));
+    const sg_marshal_value *cline = val(im, sg_marshal_item(im->doc, code, 2));
+    size_t cap = (size_t)cfile->len + cname->len + 64;
+    char *text = malloc(cap);
+    if (text == NULL)
+        return SG_PROFILE_ENOMEM;
+    int n = snprintf(text, cap, "<code object %.*s, file \"%.*s\", line %" PRId64 ">",
+                     (int)cname->len, sg_marshal_text(im->doc, cname), (int)cfile->len,
+                     sg_marshal_text(im->doc, cfile), cline->u.i);
+    size_t len = n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+    int rc = sg_strings_intern(&im->p->strings, text, len, id);
+    free(text);
+    return rc;
+}
+
+/* A function key (file, line, name) → its frame id (once per key value). */
+static int key_frame(importer *im, uint32_t key_index, uint32_t *frame)
+{
+    if (im->frame_of_value[key_index] != 0) {
+        *frame = im->frame_of_value[key_index] - 1;
+        return SG_PROFILE_OK;
+    }
+    const sg_marshal_value *key = val(im, key_index);
+    if (key->type != SG_MARSHAL_TUPLE || key->len != 3)
+        return fail(im, key->offset, "a function key is a %s, not a (file, line, name) tuple",
+                    key->type == SG_MARSHAL_TUPLE ? "tuple of another length"
+                                                  : sg_marshal_type_name(key->type));
+    uint32_t file = sg_marshal_item(im->doc, key, 0), name = sg_marshal_item(im->doc, key, 2);
+    const sg_marshal_value *lineno = val(im, sg_marshal_item(im->doc, key, 1));
+    const sg_marshal_value *name_value = val(im, name);
+    if (!is_text(val(im, file)) || (!is_text(name_value) && name_value->type != SG_MARSHAL_CODE))
+        return fail(im, key->offset, "a function key's file and name must be strings");
+    if ((lineno->type != SG_MARSHAL_INT && lineno->type != SG_MARSHAL_BOOL) || lineno->u.i < 0 ||
+        lineno->u.i > UINT32_MAX)
+        return fail(im, key->offset, "a function key's line is not a line number");
+    uint32_t file_id, name_id;
+    int rc = value_string(im, file, &file_id);
+    if (rc == 0)
+        rc = name_value->type == SG_MARSHAL_CODE ? code_name(im, name_value, &name_id)
+                                                 : value_string(im, name, &name_id);
+    if (rc == 0)
+        rc = sg_frames_intern(&im->p->frames, file_id, name_id, (uint32_t)lineno->u.i, frame);
+    if (rc != 0)
+        return fail_status(im, rc, key->offset);
+    im->frame_of_value[key_index] = *frame + 1;
+    return SG_PROFILE_OK;
+}
+
+/* The root stack row [frame], made once per frame. */
+static int root_row(importer *im, uint32_t frame, uint32_t *row)
+{
+    if (frame >= im->root_cap) {
+        size_t cap = sg_grow_capacity(im->root_cap, (size_t)frame + 1, 256, UINT32_MAX);
+        if (cap == 0)
+            return SG_PROFILE_ELIMIT;
+        int rc = sg_grow_array((void **)&im->root_of_frame, cap, sizeof *im->root_of_frame);
+        if (rc != 0)
+            return rc;
+        memset(im->root_of_frame + im->root_cap, 0,
+               (cap - im->root_cap) * sizeof *im->root_of_frame);
+        im->root_cap = (uint32_t)cap;
+    }
+    if (im->root_of_frame[frame] != 0) {
+        *row = im->root_of_frame[frame] - 1;
+        return SG_PROFILE_OK;
+    }
+    int rc = sg_stacks_intern(&im->p->stacks, SG_STACK_NONE, frame,
+                              im->p->frames.rows[frame].first_line, row);
+    if (rc == 0)
+        im->root_of_frame[frame] = *row + 1;
+    return rc;
+}
+
+/* The calls statistics of a row: nc, and cc as the recursive calls nc - cc
+ * (no sample when there are none), or cc itself when it exceeds nc. */
+static int add_calls(importer *im, uint32_t row, uint64_t nc, uint64_t cc)
+{
+    int rc = sg_pstats_add_stat(im->p, im->thread, row, SG_PSTATS_KIND_NCALLS, nc);
+    if (rc == 0)
+        rc = cc <= nc
+                 ? sg_pstats_add_stat(im->p, im->thread, row, SG_PSTATS_KIND_RECURSIVE, nc - cc)
+                 : sg_pstats_add_stat(im->p, im->thread, row, SG_PSTATS_KIND_PCALLS, cc);
+    return rc;
+}
+
+static int to_count(importer *im, const sg_marshal_value *v, const char *what, uint64_t *out)
+{
+    if (v->type == SG_MARSHAL_INT || v->type == SG_MARSHAL_BOOL) {
+        if (v->u.i < 0)
+            return fail(im, v->offset, "%s is negative (%" PRId64 ")", what, v->u.i);
+        *out = (uint64_t)v->u.i;
+        return SG_PROFILE_OK;
+    }
+    if (v->type == SG_MARSHAL_FLOAT && v->u.f >= 0 && v->u.f < 9.2e18 && v->u.f == floor(v->u.f)) {
+        *out = (uint64_t)v->u.f;
+        return SG_PROFILE_OK;
+    }
+    return fail(im, v->offset, "%s is a %s, not a call count", what, sg_marshal_type_name(v->type));
+}
+
+static int to_ns(importer *im, const sg_marshal_value *v, const char *what, uint64_t *out)
+{
+    double seconds;
+    if (!sg_marshal_number(v, &seconds))
+        return fail(im, v->offset, "%s is a %s, not a time in seconds", what,
+                    sg_marshal_type_name(v->type));
+    if (!isfinite(seconds))
+        return fail(im, v->offset, "%s is not a finite number", what);
+    double ns = seconds * 1e9;
+    if (ns >= (double)MAX_NS)
+        return fail(im, v->offset, "%s of %g s is too large", what, seconds);
+    *out = ns <= 0 ? 0 : (uint64_t)llround(ns);
+    return SG_PROFILE_OK;
+}
+
+static int add_share(importer *im, uint32_t row, bool bare, uint64_t weight, uint64_t tt)
+{
+    if (im->nshares == im->shares_cap) {
+        size_t cap = sg_grow_capacity(im->shares_cap, im->nshares + 1, 16, SIZE_MAX / 64);
+        if (cap == 0)
+            return SG_PROFILE_ELIMIT;
+        int rc = sg_grow_array((void **)&im->shares, cap, sizeof *im->shares);
+        if (rc != 0)
+            return rc;
+        im->shares_cap = cap;
+    }
+    im->shares[im->nshares++] = (share){row, bare, weight, tt, 0};
+    return SG_PROFILE_OK;
+}
+
+static int add_time(importer *im, uint32_t row, uint64_t ns, uint32_t offset)
+{
+    uint64_t pieces = ns / UINT32_MAX + 1;
+    if (pieces > im->time_budget)
+        return fail(im, offset, "the times are too large for the size of the file");
+    im->time_budget -= pieces;
+    int rc = sg_pstats_add_time(im->p, im->thread, row, ns);
+    return rc != 0 ? fail_status(im, rc, offset) : SG_PROFILE_OK;
+}
+
+/*
+ * Spread the function's own time over its edge rows (im->shares) and its
+ * root row. When every edge has its own time (cProfile) and they fit, each
+ * edge gets exactly that; otherwise the time is split in proportion to the
+ * weights with cumulative rounding, so the parts always sum to tt.
+ */
+static int spread_time(importer *im, uint32_t root, uint64_t tt, bool exact, uint32_t offset)
+{
+    uint64_t sum = 0;
+    for (size_t k = 0; k < im->nshares; k++)
+        sum += im->shares[k].weight;
+    uint64_t rest = tt;
+    if (exact && sum <= tt) {
+        for (size_t k = 0; k < im->nshares; k++)
+            im->shares[k].ns = im->shares[k].weight;
+        rest = tt - sum;
+    } else if (sum > 0) {
+        unsigned __int128 cum = 0;
+        uint64_t given = 0;
+        for (size_t k = 0; k < im->nshares; k++) {
+            cum += im->shares[k].weight;
+            uint64_t upto = (uint64_t)(cum * tt / sum);
+            im->shares[k].ns = upto - given;
+            given = upto;
+        }
+        rest = tt - given;
+    }
+    int rc = SG_PROFILE_OK;
+    for (size_t k = 0; k < im->nshares && rc == 0; k++) {
+        const share *sh = &im->shares[k];
+        rc = add_time(im, sh->row, sh->ns, offset);
+        /* an edge whose own time is not its share says so explicitly */
+        if (rc == 0 && !sh->bare && sh->ns != sh->tt &&
+            ((rc = sg_pstats_add_stat(im->p, im->thread, sh->row, SG_PSTATS_KIND_EDGE_TIME_SET,
+                                      1)) != 0 ||
+             (rc = sg_pstats_add_stat(im->p, im->thread, sh->row, SG_PSTATS_KIND_EDGE_TIME,
+                                      sh->tt)) != 0))
+            rc = fail_status(im, rc, offset);
+    }
+    if (rc == 0 && rest > 0)
+        rc = add_time(im, root, rest, offset);
+    return rc;
+}
+
+/* One callers entry of function `callee` (its line is the row's line). */
+static int import_caller(importer *im, uint32_t callee, uint32_t line, uint32_t ckey, uint32_t cval,
+                         bool *exact)
+{
+    const sg_marshal_value *v = val(im, cval);
+    uint32_t caller, caller_root, edge;
+    int rc = key_frame(im, ckey, &caller);
+    if (rc != 0)
+        return rc;
+    if ((rc = root_row(im, caller, &caller_root)) != 0 ||
+        (rc = sg_stacks_intern(&im->p->stacks, caller_root, callee, line, &edge)) != 0)
+        return fail_status(im, rc, v->offset);
+
+    uint64_t nc = 0, cc = 0, tt = 0, ct = 0;
+    bool bare = false;
+    if (v->type == SG_MARSHAL_TUPLE && v->len >= 4 && v->len % 4 == 0) {
+        for (uint32_t g = 0; g < v->len; g += 4) {
+            uint64_t a, b, c, d;
+            if ((rc = to_count(im, val(im, sg_marshal_item(im->doc, v, g)), "a caller's ncalls",
+                               &a)) != 0 ||
+                (rc = to_count(im, val(im, sg_marshal_item(im->doc, v, g + 1)),
+                               "a caller's primitive calls", &b)) != 0 ||
+                (rc = to_ns(im, val(im, sg_marshal_item(im->doc, v, g + 2)), "a caller's tottime",
+                            &c)) != 0 ||
+                (rc = to_ns(im, val(im, sg_marshal_item(im->doc, v, g + 3)), "a caller's cumtime",
+                            &d)) != 0)
+                return rc;
+            nc += a;
+            cc += b;
+            tt += c;
+            ct += d;
+        }
+    } else if (v->type == SG_MARSHAL_INT || v->type == SG_MARSHAL_BOOL ||
+               v->type == SG_MARSHAL_FLOAT) {
+        if ((rc = to_count(im, v, "a caller's call count", &nc)) != 0)
+            return rc;
+        bare = true;
+        *exact = false;
+    } else {
+        return fail(im, v->offset, "a caller's value is a %s, not (nc, cc, tt, ct) or a count",
+                    sg_marshal_type_name(v->type));
+    }
+    if (bare) {
+        rc = sg_pstats_add_stat(im->p, im->thread, edge, SG_PSTATS_KIND_NCALLS, nc);
+        if (rc == 0)
+            rc = sg_pstats_add_stat(im->p, im->thread, edge, SG_PSTATS_KIND_BARE_COUNT, 1);
+    } else if ((rc = add_calls(im, edge, nc, cc)) == 0) {
+        rc = sg_pstats_add_stat(im->p, im->thread, edge, SG_PSTATS_KIND_CUMTIME, ct);
+    }
+    if (rc == 0)
+        rc = add_share(im, edge, bare, bare ? nc : tt, tt);
+    return rc != 0 ? fail_status(im, rc, v->offset) : SG_PROFILE_OK;
+}
+
+/* The stats tuple of function `frame`: (cc, nc, tt, ct, callers). */
+static int import_function(importer *im, uint32_t frame, uint32_t value_index)
+{
+    const sg_marshal_value *v = val(im, value_index);
+    if (v->type != SG_MARSHAL_TUPLE || v->len != 5)
+        return fail(im, v->offset, "a function's stats are a %s, not (cc, nc, tt, ct, callers)",
+                    v->type == SG_MARSHAL_TUPLE ? "tuple of another length"
+                                                : sg_marshal_type_name(v->type));
+    uint64_t cc, nc, tt, ct;
+    int rc;
+    if ((rc = to_count(im, val(im, sg_marshal_item(im->doc, v, 0)), "primitive calls", &cc)) != 0 ||
+        (rc = to_count(im, val(im, sg_marshal_item(im->doc, v, 1)), "ncalls", &nc)) != 0 ||
+        (rc = to_ns(im, val(im, sg_marshal_item(im->doc, v, 2)), "tottime", &tt)) != 0 ||
+        (rc = to_ns(im, val(im, sg_marshal_item(im->doc, v, 3)), "cumtime", &ct)) != 0)
+        return rc;
+    const sg_marshal_value *callers = val(im, sg_marshal_item(im->doc, v, 4));
+    if (callers->type != SG_MARSHAL_DICT)
+        return fail(im, callers->offset, "a function's callers are a %s, not a dict",
+                    sg_marshal_type_name(callers->type));
+
+    uint32_t line = im->p->frames.rows[frame].first_line, root;
+    if ((rc = root_row(im, frame, &root)) != 0 ||
+        (rc = sg_pstats_add_stat(im->p, im->thread, root, SG_PSTATS_KIND_ENTRY, 1)) != 0 ||
+        (rc = add_calls(im, root, nc, cc)) != 0 ||
+        (rc = sg_pstats_add_stat(im->p, im->thread, root, SG_PSTATS_KIND_CUMTIME, ct)) != 0)
+        return fail_status(im, rc, v->offset);
+
+    if (callers->len > im->caller_budget)
+        return fail(im, callers->offset, "callers dicts are shared too often for the file's size");
+    im->caller_budget -= callers->len;
+    im->nshares = 0;
+    bool exact = true;
+    for (uint32_t k = 0; k < callers->len; k++) {
+        rc = import_caller(im, frame, line, sg_marshal_item(im->doc, callers, 2 * (size_t)k),
+                           sg_marshal_item(im->doc, callers, 2 * (size_t)k + 1), &exact);
+        if (rc != 0)
+            return rc;
+    }
+    return spread_time(im, root, tt, exact, v->offset);
+}
+
+static int remember_entry(importer *im, uint32_t frame, uint32_t value_index)
+{
+    if (frame >= im->entry_cap) {
+        size_t cap = sg_grow_capacity(im->entry_cap, (size_t)frame + 1, 256, UINT32_MAX);
+        if (cap == 0)
+            return SG_PROFILE_ELIMIT;
+        int rc = sg_grow_array((void **)&im->entry, cap, sizeof *im->entry);
+        if (rc != 0)
+            return rc;
+        memset(im->entry + im->entry_cap, 0, (cap - im->entry_cap) * sizeof *im->entry);
+        im->entry_cap = (uint32_t)cap;
+    }
+    im->entry[frame] = value_index + 1;
+    return SG_PROFILE_OK;
+}
+
+static void report(const importer *im, uint64_t done)
+{
+    if (im->progress != NULL && im->progress->report != NULL)
+        im->progress->report(im->progress->ctx, done, im->doc->len);
+}
+
+static int import_stats(importer *im)
+{
+    const sg_marshal_value *root = val(im, im->doc->root);
+    if (root->type != SG_MARSHAL_DICT)
+        return fail(im, root->offset, "the file holds a %s, not a pstats dict",
+                    sg_marshal_type_name(root->type));
+    int rc;
+    /* Pass 1: every key → its frame, the last value winning as in Python. */
+    for (uint32_t k = 0; k < root->len; k++) {
+        uint32_t key = sg_marshal_item(im->doc, root, 2 * (size_t)k);
+        uint32_t value = sg_marshal_item(im->doc, root, 2 * (size_t)k + 1);
+        if (is_sampled_marker(im, val(im, key)))
+            continue;
+        uint32_t frame;
+        if ((rc = key_frame(im, key, &frame)) != 0)
+            return rc;
+        if ((rc = remember_entry(im, frame, value)) != 0)
+            return fail_status(im, rc, val(im, key)->offset);
+    }
+    /* Pass 2: the functions, in the order of their first appearance. */
+    uint32_t nkeys = im->p->frames.count;
+    for (uint32_t f = 0; f < nkeys; f++) {
+        if (f < im->entry_cap && im->entry[f] != 0 &&
+            (rc = import_function(im, f, im->entry[f] - 1)) != 0)
+            return rc;
+        if (f % PROGRESS_EVERY == PROGRESS_EVERY - 1)
+            report(im, (uint64_t)im->doc->len / nkeys * f);
+    }
+    report(im, im->doc->len);
+    return SG_PROFILE_OK;
+}
+
+int sg_import_pstats(const uint8_t *data, size_t len, const sg_io_progress *progress,
+                     sg_profile **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (err != NULL && errlen > 0)
+        err[0] = '\0';
+    sg_marshal_doc doc;
+    char inner[256];
+    int rc = sg_marshal_parse(data, len, &doc, inner, sizeof inner);
+    if (rc != 0) {
+        if (err != NULL && errlen > 0)
+            snprintf(err, errlen, "%s", inner);
+        return rc;
+    }
+    importer im = {.doc = &doc,
+                   .string_of_value = calloc((size_t)doc.count + 1, sizeof(uint32_t)),
+                   .frame_of_value = calloc((size_t)doc.count + 1, sizeof(uint32_t)),
+                   .caller_budget = (uint64_t)len,
+                   .time_budget = 16 * (uint64_t)len + TIME_SAMPLE_BASE,
+                   .progress = progress,
+                   .err = err,
+                   .errlen = errlen};
+    im.p = sg_profile_new();
+    if (im.p == NULL || im.string_of_value == NULL || im.frame_of_value == NULL) {
+        rc = fail_status(&im, SG_PROFILE_ENOMEM, 0);
+    } else {
+        im.p->meta.has_stacks = false;
+        im.p->meta.weight_unit = SG_WEIGHT_NANOSECONDS;
+        rc = sg_profile_intern_thread(im.p, 0, "pstats", &im.thread);
+        rc = rc != 0 ? fail_status(&im, rc, 0) : import_stats(&im);
+    }
+    free(im.entry);
+    free(im.shares);
+    free(im.string_of_value);
+    free(im.frame_of_value);
+    free(im.root_of_frame);
+    sg_marshal_doc_free(&doc);
+    if (rc != 0) {
+        sg_profile_free(im.p);
+        return rc;
+    }
+    *out = im.p;
+    return SG_PROFILE_OK;
+}
+
+bool sg_detect_pstats(const uint8_t *data, size_t len)
+{
+    /* A dict whose first key is a tuple, or an empty dict. */
+    if (len < 2 || (data[0] & 0x7f) != '{')
+        return false;
+    uint8_t next = data[1] & 0x7f;
+    return next == ')' || next == '(' || (next == '0' && len == 2);
+}
