@@ -429,7 +429,8 @@ static int read_profile_fields(importer *im, ss_profile *sp, const char *path)
 {
     int rc = sg_json_in_enter(&im->in, '{', path);
     size_t count = 0;
-    char field[PATH_MAX_LEN + 16];
+    /* Room for the path, a dot and the longest key we read. */
+    char field[PATH_MAX_LEN + 40];
     while (rc == 0 && (rc = sg_json_in_next(&im->in, '}', &count, path)) == 1) {
         char key[32], type[16] = "";
         if ((rc = sg_json_in_key(&im->in, key, sizeof key, path)) != 0)
