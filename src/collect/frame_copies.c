@@ -102,6 +102,23 @@ const uint8_t *sg_copies_find(sg_copies *c, uint64_t addr, size_t len)
     return NULL;
 }
 
+int sg_copies_covers(sg_copies *c, uint64_t addr, size_t len)
+{
+    uint64_t end = addr + len;
+    while (addr < end) {
+        size_t step = 0;
+        for (size_t i = 0; i < c->n && !step; i++) {
+            const sg_copy *it = &c->items[i];
+            if (addr >= it->addr && addr < it->addr + it->len)
+                step = (size_t)(it->addr + it->len - addr);
+        }
+        if (!step)
+            return 0;
+        addr += step;
+    }
+    return 1;
+}
+
 const uint8_t *sg_copies_get(sg_copies *c, uint64_t addr, size_t len, int *rc)
 {
     const uint8_t *p = sg_copies_find(c, addr, len);

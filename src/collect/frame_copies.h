@@ -59,6 +59,9 @@ static inline const uint8_t *sg_copies_at(const sg_copies *c, size_t offset)
 /* The copied bytes of [addr, addr+len), or NULL. */
 const uint8_t *sg_copies_find(sg_copies *c, uint64_t addr, size_t len);
 
+/* Whether [addr, addr+len) was copied, possibly in adjacent pieces. */
+int sg_copies_covers(sg_copies *c, uint64_t addr, size_t len);
+
 /* Like find, but reads the range when it is not there. NULL when it cannot
  * be read; *rc receives the source's negative errno (or -EFAULT). */
 const uint8_t *sg_copies_get(sg_copies *c, uint64_t addr, size_t len, int *rc);

@@ -12,9 +12,19 @@
  *     frames, generators, 3.12+ entry frames on the C stack),
  *   - and, last, each thread's frame pointer once more.
  * A thread whose frames are not all in that copy gets a second batch (and
- * the walk reads what is still missing one by one). A stack whose frame
- * pointer moved between its first and last read, or whose chain fails the
- * walk's checks, is torn: counted and dropped, never emitted.
+ * the walk reads what is still missing one by one).
+ *
+ * Tears. Reading a stack takes microseconds; code that calls functions
+ * changes its newest frames far faster. Only the top of a stack moves
+ * quickly, so the top part of each chunk (SG_TOP_BYTES) is copied right
+ * after the thread state and followed at once by a re-read of the frame
+ * pointer; the rest of the chunk follows, then a last re-read. A stack is
+ * whole when its pointer did not move across the short copy of the top and
+ * still lies in that top part at the end (frames below it did not change),
+ * or when the pointer did not move across the whole read. A stack that fails
+ * both, or whose chain fails the walk's checks, is torn: it is read again
+ * (up to SG_TORN_RETRIES times) and, if still torn, counted and dropped,
+ * never emitted.
  */
 #include "collect/sampler.h"
 
@@ -25,6 +35,9 @@
 
 #define SG_DEFAULT_MAX_DEPTH 16384
 #define SG_SPEC_SLACK        2048 /* bytes read past last round's chunk use */
+#define SG_TOP_BYTES         4096 /* the fast-changing top of a chunk, copied first */
+#define SG_TORN_RETRIES      2
+#define SG_EMIT_TORN         1 /* sg_emit_thread: the stack was torn, nothing emitted */
 
 static void sg_sampler_announce_code(void *ctx, const sg_code_info *info)
 {
@@ -96,16 +109,31 @@ static size_t sg_frame_bytes(const sg_layout *l)
 
 /* ---- the speculative batch --------------------------------------------- */
 
-/* Requests for a thread's frame memory as last round used it. */
-static size_t sg_plan_speculation(const sg_sampler *s, const sg_slot *slot, sg_copy_request *r)
+/* The top part of a thread's current chunk as last round used it: the part
+ * whose frames change fastest. Returns 0 when there is none. */
+static int sg_spec_top(const sg_slot *slot, uint64_t *lo, uint64_t *hi)
+{
+    if (!slot->nchunks || !slot->chunk_used)
+        return 0;
+    const sg_chunk_range *cur = &slot->chunks[0];
+    uint64_t end = cur->start + slot->chunk_used + SG_SPEC_SLACK;
+    *hi = end < cur->end ? end : cur->end;
+    /* Split where a frame began last round, so no frame straddles the two
+     * copies; else the whole used chunk is the top part. */
+    *lo = slot->top_split > cur->start && slot->top_split < *hi ? slot->top_split : cur->start;
+    return 1;
+}
+
+/* The rest of a thread's frame memory as last round used it: the current
+ * chunk below its top part, older chunks, and frames outside every chunk. */
+static size_t sg_plan_spec_rest(const sg_sampler *s, const sg_slot *slot, sg_copy_request *r)
 {
     const sg_layout *l = s->t->layout;
     size_t k = 0;
-    if (slot->nchunks && slot->chunk_used) {
-        const sg_chunk_range *cur = &slot->chunks[0];
-        uint64_t want = slot->chunk_used + SG_SPEC_SLACK;
-        uint64_t len = cur->end - cur->start < want ? cur->end - cur->start : want;
-        r[k++] = (sg_copy_request){cur->start, (size_t)len};
+    uint64_t lo, hi;
+    if (sg_spec_top(slot, &lo, &hi)) {
+        if (lo > slot->chunks[0].start)
+            r[k++] = (sg_copy_request){slot->chunks[0].start, (size_t)(lo - slot->chunks[0].start)};
         for (size_t i = 1; i < slot->nchunks; i++)
             r[k++] = (sg_copy_request){slot->chunks[i].start,
                                        (size_t)(slot->chunks[i].end - slot->chunks[i].start)};
@@ -122,7 +150,7 @@ static int sg_read_round(sg_sampler *s, uint64_t *gil_holder, uint64_t now_ns)
     const sg_layout *l = s->t->layout;
     int32_t gil_lo = l->gil_last_holder < l->gil_locked ? l->gil_last_holder : l->gil_locked;
     int32_t gil_hi = (l->gil_last_holder > l->gil_locked ? l->gil_last_holder : l->gil_locked) + 8;
-    size_t n = 2 + 3 * s->nslots;
+    size_t n = 2 + 5 * s->nslots;
     for (size_t i = 0; i < s->nslots; i++)
         n += s->slots[i].nchunks + s->slots[i].nhints;
     int rc = sg_sampler_reserve_reqs(s, n);
@@ -138,9 +166,20 @@ static int sg_read_round(sg_sampler *s, uint64_t *gil_holder, uint64_t now_ns)
         if (s->slots[i].cframe)
             s->reqs[k++] =
                 (sg_copy_request){s->slots[i].cframe + (uint64_t)l->cframe_current_frame, 8};
+    /* Each thread's fast top part and a re-read right after it; then the
+     * slow rest of every thread; then a last re-read of each. */
+    size_t first_top = k;
+    for (size_t i = 0; i < s->nslots; i++) {
+        sg_slot *slot = &s->slots[i];
+        slot->top_lo = slot->top_hi = 0;
+        if (slot->walked && slot->frame_loc && sg_spec_top(slot, &slot->top_lo, &slot->top_hi)) {
+            s->reqs[k++] = (sg_copy_request){slot->top_lo, (size_t)(slot->top_hi - slot->top_lo)};
+            s->reqs[k++] = (sg_copy_request){slot->frame_loc, 8};
+        }
+    }
     for (size_t i = 0; i < s->nslots; i++)
         if (s->slots[i].walked)
-            k += sg_plan_speculation(s, &s->slots[i], s->reqs + k);
+            k += sg_plan_spec_rest(s, &s->slots[i], s->reqs + k);
     size_t first_recheck = k;
     for (size_t i = 0; i < s->nslots; i++)
         if (s->slots[i].walked && s->slots[i].frame_loc)
@@ -150,17 +189,23 @@ static int sg_read_round(sg_sampler *s, uint64_t *gil_holder, uint64_t now_ns)
     if (s->offs[0] == SG_COPY_MISSING || s->offs[1] == SG_COPY_MISSING)
         return -EAGAIN;
 
-    size_t r = first_recheck, c = first_cframe;
+    size_t r = first_recheck, c = first_cframe, t = first_top;
     for (size_t i = 0; i < s->nslots; i++) {
         sg_slot *slot = &s->slots[i];
         slot->cframe_off = SG_COPY_MISSING;
         if (l->frame_era == SG_ERA_CFRAME && slot->cframe)
             slot->cframe_off = s->offs[c++];
-        slot->spec_recheck_off = SG_COPY_MISSING;
+        slot->spec_recheck_off = slot->spec_top_check_off = SG_COPY_MISSING;
         slot->spec_recheck_loc = 0;
         if (slot->walked && slot->frame_loc) {
             slot->spec_recheck_loc = slot->frame_loc;
             slot->spec_recheck_off = s->offs[r++];
+            if (slot->top_hi) {
+                slot->spec_top_check_off = s->offs[t + 1];
+                if (s->offs[t] == SG_COPY_MISSING)
+                    slot->top_lo = slot->top_hi = 0;
+                t += 2;
+            }
         }
     }
     uint64_t head = sg_u64(sg_copies_at(&s->copies, s->offs[0]), 0);
@@ -249,30 +294,36 @@ static int sg_plan_chunks(sg_sampler *s, sg_slot *slot, const uint8_t *ts, size_
     if (slot->frame >= cur->start && frame_end <= cur->end && frame_end > end)
         end = frame_end; /* the newest frame may sit past the stale top */
     slot->chunk_used = (size_t)(end - cur->start);
-    if (!sg_copies_find(&s->copies, cur->start, slot->chunk_used))
+    if (!sg_copies_covers(&s->copies, cur->start, slot->chunk_used)) {
         s->reqs[(*k)++] = (sg_copy_request){cur->start, slot->chunk_used};
+        slot->top_lo = slot->top_hi = 0; /* the copy in batch two is whole */
+    }
     for (size_t i = 1; i < slot->nchunks; i++) {
         size_t len = (size_t)(slot->chunks[i].end - slot->chunks[i].start);
-        if (!sg_copies_find(&s->copies, slot->chunks[i].start, len))
+        if (!sg_copies_covers(&s->copies, slot->chunks[i].start, len))
             s->reqs[(*k)++] = (sg_copy_request){slot->chunks[i].start, len};
     }
     return 0;
 }
 
-/* Decides whether the thread is walked this round and plans what it needs. */
-static int sg_plan_thread(sg_sampler *s, sg_slot *slot, uint64_t gil_holder, uint64_t now_ns,
-                          size_t *k)
+/* Whether the thread is walked this round: its CPU and GIL state against
+ * the mode, and whether it is named yet. */
+static void sg_decide_walk(sg_sampler *s, sg_slot *slot, uint64_t gil_holder, uint64_t now_ns)
 {
-    const sg_layout *l = s->t->layout;
     int on_cpu = sg_thread_cpu_sample(&slot->cpu, now_ns);
     slot->flags = on_cpu > 0 ? SG_THREAD_ON_CPU : 0;
     if (gil_holder == slot->tstate)
         slot->flags |= SG_THREAD_HOLDS_GIL;
     slot->walk = slot->named && !(s->cfg.mode == SG_SAMPLER_CPU && on_cpu <= 0) &&
                  !(s->cfg.gil_only && !(slot->flags & SG_THREAD_HOLDS_GIL));
-    slot->recheck_off = SG_COPY_MISSING;
-    if (!slot->walk)
-        return 0;
+}
+
+/* Finds the thread's newest frame and adds to batch two what its walk needs
+ * that batch one did not bring. */
+static int sg_plan_frames(sg_sampler *s, sg_slot *slot, size_t *k)
+{
+    const sg_layout *l = s->t->layout;
+    slot->recheck_off = slot->top_check_off = SG_COPY_MISSING;
     int rc = sg_find_frame(s, slot, sg_copies_at(&s->copies, slot->tstate_off));
     size_t before = *k;
     if (rc == 0 && slot->frame && l->frame_era != SG_ERA_FRAME_OBJECT)
@@ -280,9 +331,30 @@ static int sg_plan_thread(sg_sampler *s, sg_slot *slot, uint64_t gil_holder, uin
     if (rc < 0 && rc != -EFAULT)
         return rc;
     slot->walk = rc == 0 && slot->frame != 0;
-    /* Batch one's re-read stands only if nothing had to be read after it. */
-    if (slot->walk && *k == before && slot->spec_recheck_loc == slot->frame_loc)
+    /* Batch one's re-reads stand only if nothing had to be read after them. */
+    if (slot->walk && *k == before && slot->spec_recheck_loc == slot->frame_loc) {
         slot->recheck_off = slot->spec_recheck_off;
+        slot->top_check_off = slot->spec_top_check_off;
+    }
+    return 0;
+}
+
+/* Batch two: the chunks batch one missed (reqs[0..k)), then a re-read for
+ * each walked thread that has none yet. */
+static int sg_read_missing(sg_sampler *s, sg_slot *slots, size_t n, size_t k)
+{
+    int rc = sg_sampler_reserve_reqs(s, k + n);
+    if (rc)
+        return rc;
+    size_t first_recheck = k;
+    for (size_t i = 0; i < n; i++)
+        if (slots[i].walk && slots[i].recheck_off == SG_COPY_MISSING)
+            s->reqs[k++] = (sg_copy_request){slots[i].frame_loc, 8};
+    if (k && (rc = sg_copies_fetch(&s->copies, s->reqs, k, s->offs)) != 0)
+        return rc;
+    for (size_t i = 0, r = first_recheck; i < n; i++)
+        if (slots[i].walk && slots[i].recheck_off == SG_COPY_MISSING)
+            slots[i].recheck_off = s->offs[r++];
     return 0;
 }
 
@@ -296,15 +368,50 @@ static int sg_in_chunks(const sg_slot *slot, uint64_t addr)
     return 0;
 }
 
-/* Remembers the frames outside every chunk, to copy them up front next time. */
+/* Remembers what next round will read up front: the frames outside every
+ * chunk, and the lowest frame of the current chunk within SG_TOP_BYTES of
+ * its top (where the chunk is split into its fast and slow parts). */
 static void sg_keep_hints(sg_slot *slot, const sg_raw_frame *raw, uint32_t depth)
 {
     slot->nhints = 0;
+    slot->top_split = 0;
     if (!slot->hints && !(slot->hints = malloc(SG_MAX_HINTS * sizeof *slot->hints)))
         return;
-    for (uint32_t i = 0; i < depth && slot->nhints < SG_MAX_HINTS; i++)
-        if (!sg_in_chunks(slot, raw[i].addr))
-            slot->hints[slot->nhints++] = raw[i].addr;
+    uint64_t used_end = slot->nchunks ? slot->chunks[0].start + slot->chunk_used : 0;
+    for (uint32_t i = 0; i < depth; i++) {
+        uint64_t a = raw[i].addr;
+        if (!sg_in_chunks(slot, a)) {
+            if (slot->nhints < SG_MAX_HINTS)
+                slot->hints[slot->nhints++] = a;
+        } else if (a >= slot->chunks[0].start && a < used_end && used_end - a <= SG_TOP_BYTES &&
+                   (!slot->top_split || a < slot->top_split)) {
+            slot->top_split = a;
+        }
+    }
+}
+
+/* Did the stack hold still while it was read? See the file comment. With
+ * `read_more`, the walk read frames after the re-reads: then only a fresh
+ * re-read, after everything, can say. */
+static int sg_stack_is_whole(sg_sampler *s, const sg_slot *slot, int read_more)
+{
+    uint64_t last = ~0ull, top = ~0ull;
+    if (slot->recheck_off != SG_COPY_MISSING)
+        last = sg_u64(sg_copies_at(&s->copies, slot->recheck_off), 0);
+    if (slot->top_check_off != SG_COPY_MISSING)
+        top = sg_u64(sg_copies_at(&s->copies, slot->top_check_off), 0);
+    if (read_more) {
+        if (sg_mem_read(s->t->mem, slot->frame_loc, &last, sizeof last) != 0)
+            return 0;
+        return last == slot->frame;
+    }
+    if (last == slot->frame)
+        return 1;
+    /* The pointer held across the top part, and at the end the stack still
+     * stood inside that part: what lies below it did not move. */
+    uint64_t top_end = slot->top_hi - (uint64_t)s->t->layout->iframe_localsplus;
+    return top == slot->frame && slot->frame >= slot->top_lo && slot->frame <= top_end &&
+           last >= slot->top_lo && last <= top_end;
 }
 
 static int sg_emit_thread(sg_sampler *s, sg_slot *slot, uint64_t now_ns)
@@ -315,24 +422,19 @@ static int sg_emit_thread(sg_sampler *s, sg_slot *slot, uint64_t now_ns)
                            s->raw, s->cfg.max_depth, &depth);
     if (rc < 0)
         return rc;
+    slot->torn = 0;
+    if (rc == SG_WALK_TORN) {
+        slot->torn = 1;
+        return SG_EMIT_TORN;
+    }
     if (rc != SG_WALK_OK) {
-        if (rc == SG_WALK_TORN)
-            s->stats.torn++;
-        else
-            s->stats.failed++;
+        s->stats.failed++;
         slot->nhints = 0;
         return 0;
     }
-    /* The frame pointer, read again after the frame memory, must not have
-     * moved; if the walk had to read more, read it once more after that. */
-    size_t off = slot->recheck_off;
-    uint64_t again = off == SG_COPY_MISSING ? ~0ull : sg_u64(sg_copies_at(&s->copies, off), 0);
-    if (again == slot->frame && s->t->mem->syscalls != reads_before)
-        if (sg_mem_read(s->t->mem, slot->frame_loc, &again, sizeof again) != 0)
-            again = ~0ull;
-    if (again != slot->frame) {
-        s->stats.torn++;
-        return 0;
+    if (!sg_stack_is_whole(s, slot, s->t->mem->syscalls != reads_before)) {
+        slot->torn = 1;
+        return SG_EMIT_TORN;
     }
     sg_keep_hints(slot, s->raw, depth);
     uint32_t n = 0;
@@ -341,8 +443,8 @@ static int sg_emit_thread(sg_sampler *s, sg_slot *slot, uint64_t now_ns)
             continue; /* entry frames, and 3.13 shim frames that run None */
         if (sg_code_cache_resolve(s->codes, s->raw[i].code, s->raw[i].globals, s->raw[i].position,
                                   &s->refs[n].code_id, &s->refs[n].line) != 0) {
-            s->stats.torn++;
-            return 0;
+            slot->torn = 1;
+            return SG_EMIT_TORN;
         }
         n++;
     }
@@ -351,6 +453,61 @@ static int sg_emit_thread(sg_sampler *s, sg_slot *slot, uint64_t now_ns)
     sg_sample sample = {now_ns, s->t->pid, slot->tid, slot->flags, n, s->refs};
     s->stats.samples++;
     return s->sink.sample ? s->sink.sample(s->sink.ctx, &sample) : 0;
+}
+
+/* Reads one torn thread again, on its own, as batch one would. */
+static int sg_read_thread_again(sg_sampler *s, sg_slot *slot)
+{
+    const sg_layout *l = s->t->layout;
+    int rc = sg_sampler_reserve_reqs(s, 6 + slot->nchunks + slot->nhints);
+    if (rc)
+        return rc;
+    sg_copies_reset(&s->copies);
+    size_t k = 0;
+    s->reqs[k++] = (sg_copy_request){slot->tstate, (size_t)l->tstate_size};
+    if (l->frame_era == SG_ERA_CFRAME && slot->cframe)
+        s->reqs[k++] = (sg_copy_request){slot->frame_loc, 8};
+    size_t top = k;
+    if (sg_spec_top(slot, &slot->top_lo, &slot->top_hi)) {
+        s->reqs[k++] = (sg_copy_request){slot->top_lo, (size_t)(slot->top_hi - slot->top_lo)};
+        s->reqs[k++] = (sg_copy_request){slot->frame_loc, 8};
+    } else {
+        slot->top_lo = slot->top_hi = 0;
+    }
+    k += sg_plan_spec_rest(s, slot, s->reqs + k);
+    s->reqs[k++] = (sg_copy_request){slot->frame_loc, 8};
+    if ((rc = sg_copies_fetch(&s->copies, s->reqs, k, s->offs)) != 0)
+        return rc;
+    if (s->offs[0] == SG_COPY_MISSING)
+        return -EAGAIN;
+    slot->tstate_off = s->offs[0];
+    slot->cframe_off = top > 1 ? s->offs[1] : SG_COPY_MISSING;
+    slot->spec_recheck_loc = slot->frame_loc;
+    slot->spec_recheck_off = s->offs[k - 1];
+    slot->spec_top_check_off = slot->top_hi ? s->offs[top + 1] : SG_COPY_MISSING;
+    if (slot->top_hi && s->offs[top] == SG_COPY_MISSING)
+        slot->top_lo = slot->top_hi = 0;
+    k = 0;
+    if ((rc = sg_plan_frames(s, slot, &k)) != 0)
+        return rc;
+    return slot->walk ? sg_read_missing(s, slot, 1, k) : -EAGAIN;
+}
+
+/* Gives a torn thread SG_TORN_RETRIES more tries; counts it torn if all fail. */
+static int sg_retry_torn(sg_sampler *s, sg_slot *slot, uint64_t now_ns)
+{
+    for (int attempt = 0; attempt < SG_TORN_RETRIES; attempt++) {
+        int rc = sg_read_thread_again(s, slot);
+        if (rc == -EAGAIN || rc == -EFAULT)
+            break;
+        if (rc < 0)
+            return rc;
+        rc = sg_emit_thread(s, slot, now_ns);
+        if (rc != SG_EMIT_TORN)
+            return rc;
+    }
+    s->stats.torn++;
+    return 0;
 }
 
 int sg_sampler_round(sg_sampler *s, uint64_t now_ns)
@@ -369,25 +526,30 @@ int sg_sampler_round(sg_sampler *s, uint64_t now_ns)
     sg_sampler_name_threads(s, now_ns);
 
     size_t k = 0;
-    for (size_t i = 0; i < s->nslots; i++)
-        if ((rc = sg_plan_thread(s, &s->slots[i], gil_holder, now_ns, &k)) != 0)
+    for (size_t i = 0; i < s->nslots; i++) {
+        sg_decide_walk(s, &s->slots[i], gil_holder, now_ns);
+        if (s->slots[i].walk && (rc = sg_plan_frames(s, &s->slots[i], &k)) != 0)
             return rc;
-    if ((rc = sg_sampler_reserve_reqs(s, k + s->nslots)) != 0)
+    }
+    if ((rc = sg_read_missing(s, s->slots, s->nslots, k)) != 0)
         return rc;
-    /* Batch two: missed chunks, then the re-reads of threads that need one. */
-    size_t first_recheck = k;
-    for (size_t i = 0; i < s->nslots; i++)
-        if (s->slots[i].walk && s->slots[i].recheck_off == SG_COPY_MISSING)
-            s->reqs[k++] = (sg_copy_request){s->slots[i].frame_loc, 8};
-    if (k && (rc = sg_copies_fetch(&s->copies, s->reqs, k, s->offs)) != 0)
-        return rc;
-    for (size_t i = 0, r = first_recheck; i < s->nslots; i++)
-        if (s->slots[i].walk && s->slots[i].recheck_off == SG_COPY_MISSING)
-            s->slots[i].recheck_off = s->offs[r++];
+    size_t torn = 0;
     for (size_t i = 0; i < s->nslots; i++) {
         sg_slot *slot = &s->slots[i];
         slot->walked = slot->walk;
-        if (slot->walk && (rc = sg_emit_thread(s, slot, now_ns)) != 0)
+        if (!slot->walk)
+            continue;
+        rc = sg_emit_thread(s, slot, now_ns);
+        if (rc == SG_EMIT_TORN)
+            torn++;
+        else if (rc != 0)
+            return rc;
+    }
+    /* Torn threads are read again once every other thread is done with this
+     * round's copies (a retry starts a fresh copy). */
+    for (size_t i = 0; torn && i < s->nslots; i++) {
+        sg_slot *slot = &s->slots[i];
+        if (slot->torn && (rc = sg_retry_torn(s, slot, now_ns)) != 0)
             return rc;
     }
 done:

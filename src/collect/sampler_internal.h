@@ -32,20 +32,25 @@ typedef struct sg_slot {
     uint64_t chunk;                       /* current datastack chunk */
     sg_chunk_range chunks[SG_MAX_CHUNKS]; /* [0] = current chunk, whole size */
     size_t nchunks;
-    size_t chunk_used; /* bytes of the current chunk last round needed */
-    uint64_t *hints;   /* frames that lay outside every chunk last round */
+    size_t chunk_used;  /* bytes of the current chunk last round needed */
+    uint64_t top_split; /* where its fast top part began last round */
+    uint64_t *hints;    /* frames that lay outside every chunk last round */
     uint32_t nhints;
     uint64_t frame_loc; /* where the frame pointer lives (re-read to catch tears) */
     int walked;         /* walked last round */
     /* This round. */
     size_t tstate_off;
-    size_t cframe_off;       /* batch one's read of last round's _PyCFrame */
-    size_t spec_recheck_off; /* re-read of last round's frame_loc, or missing */
-    uint64_t spec_recheck_loc;
+    size_t cframe_off;         /* batch one's read of last round's _PyCFrame */
+    uint64_t spec_recheck_loc; /* the frame_loc batch one re-read */
+    size_t spec_top_check_off; /* its re-read right after the chunk's top part */
+    size_t spec_recheck_off;   /* its re-read at the end of batch one */
+    uint64_t top_lo, top_hi;   /* the chunk's top part, copied first: [lo, hi) */
+    size_t top_check_off;      /* this round's re-reads, or SG_COPY_MISSING */
     size_t recheck_off;
     uint64_t frame;
     uint32_t flags;
     int walk;
+    int torn; /* its walk this round was torn: read it again */
 } sg_slot;
 
 struct sg_sampler {

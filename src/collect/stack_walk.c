@@ -38,6 +38,13 @@ static int sg_walk_frame_objects(const sg_layout *l, sg_copies *copies, uint64_t
         const uint8_t *p = sg_copies_get(copies, frame, (size_t)l->frameobj_size, &rc);
         if (!p)
             return rc == -EFAULT ? SG_WALK_TORN : rc;
+        /* A frame on a live stack is referenced (by the thread state or its
+         * callee's f_back); a freed one sits at refcount 0 on a free list
+         * linked through f_back, which would end the walk early. */
+        int64_t refcnt;
+        memcpy(&refcnt, p, sizeof refcnt);
+        if (refcnt <= 0)
+            return SG_WALK_TORN;
         int32_t lasti;
         memcpy(&lasti, p + l->frameobj_lasti, sizeof lasti);
         out[n].addr = frame;

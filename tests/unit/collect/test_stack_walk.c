@@ -241,6 +241,7 @@ static void test_walk_frame_objects(void **state)
     static uint8_t frames[3][512];
     for (int i = 0; i < 3; i++) {
         memset(frames[i], 0, sizeof frames[i]);
+        put_u64(frames[i], 0, 1); /* ob_refcnt: live frames are referenced */
         put_u64(frames[i], l->frameobj_back, i ? addr_of(frames[i - 1]) : 0);
         put_u64(frames[i], l->frameobj_code, 0x3000 + (uint64_t)i);
         int32_t lasti = i == 0 ? -1 : 10 * i;
@@ -257,6 +258,13 @@ static void test_walk_frame_objects(void **state)
     assert_int_equal(out[0].code, 0x3002);
     assert_int_equal(out[0].position, 20);
     assert_int_equal((int64_t)out[2].position, -1);
+    /* A freed frame (refcount 0, on a free list linked through f_back)
+     * would end the chain early: the walk calls that torn. */
+    put_u64(frames[1], 0, 0);
+    sg_copies_reset(&copies);
+    assert_int_equal(sg_stack_walk(l, &copies, addr_of(frames[2]), NULL, 0, out, 8, &depth),
+                     SG_WALK_TORN);
+    put_u64(frames[1], 0, 1);
     /* A cycle ends at the depth bound instead of looping forever. */
     put_u64(frames[0], l->frameobj_back, addr_of(frames[2]));
     sg_copies_reset(&copies);
