@@ -4,8 +4,9 @@
  *
  * Every grouping is a key per stack row (row_key): the frame, the
  * (frame, line) pair, the frame's file or its package. Self sums the row
- * weights by key; total is stack_forest's once-per-sample sum. A pstats
- * profile reads its numbers through pstats_model.h instead.
+ * weights by key; total is stack_forest's once-per-sample sum. A profile
+ * with call statistics (pstats) reads its numbers from p->callstats
+ * instead, and its samples are not read.
  */
 #include "analyze/function_table.h"
 
@@ -13,7 +14,6 @@
 #include <string.h>
 
 #include "profile/hash.h"
-#include "profile/pstats_model.h"
 #include "profile/sort.h"
 #include "profile/stack_forest.h"
 
@@ -86,7 +86,7 @@ static int line_keys(const sg_profile *p, const uint32_t *frame_package, keyset 
     return rc;
 }
 
-static int build_keys(const sg_profile *p, int by, const sg_packages *pk,
+static int build_keys(const sg_profile *p, int by, bool from_callstats, const sg_packages *pk,
                       const uint32_t *frame_package, keyset *k)
 {
     uint32_t nf = p->frames.count;
@@ -98,7 +98,7 @@ static int build_keys(const sg_profile *p, int by, const sg_packages *pk,
     uint32_t *file_key = NULL;
     switch (by) {
     case SG_FTABLE_BY_FUNCTION:
-    case SG_FTABLE_BY_LINE: /* of_frame serves pstats, whose rows sit on first lines */
+    case SG_FTABLE_BY_LINE: /* of_frame serves call statistics, which know no lines */
         for (uint32_t f = 0; f < nf && rc == 0; f++) {
             const sg_frame *fr = &p->frames.rows[f];
             sg_ftable_row info = {
@@ -139,7 +139,7 @@ static int build_keys(const sg_profile *p, int by, const sg_packages *pk,
     }
     if (rc != 0)
         return rc;
-    if (by == SG_FTABLE_BY_LINE && p->meta.has_stacks) {
+    if (by == SG_FTABLE_BY_LINE && !from_callstats) {
         k->count = 0; /* sampled: keys are the rows' (frame, line) pairs */
         return line_keys(p, frame_package, k);
     }
@@ -150,6 +150,42 @@ static int build_keys(const sg_profile *p, int by, const sg_packages *pk,
 
 /* ---- sampled profiles --------------------------------------------------- */
 
+/* The first sample at or after time t of samples in time order. */
+static size_t first_at(const sg_samples *s, uint64_t t)
+{
+    size_t lo = 0, hi = s->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->time_ns[mid] < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The samples [*first, *last) to look at for the range [t0, t1) (see
+ * function_table.h). When they are not in time order the whole table is
+ * returned and *check says every sample's time must be tested. */
+static void sample_range(const sg_samples *s, uint64_t t0, uint64_t t1, size_t *first, size_t *last,
+                         bool *check)
+{
+    *first = 0;
+    *last = s->count;
+    *check = false;
+    if (t0 == 0 && t1 == 0)
+        return;
+    for (size_t i = 1; i < s->count; i++)
+        if (s->time_ns[i - 1] > s->time_ns[i]) {
+            *check = true;
+            return;
+        }
+    *first = first_at(s, t0);
+    *last = t1 == 0 ? s->count : first_at(s, t1);
+    if (*last < *first)
+        *last = *first; /* t1 <= t0: an empty range */
+}
+
 static int sampled_table(const sg_profile *p, const sg_ftable_options *o, const keyset *k,
                          sg_ftable *t, bool *listed)
 {
@@ -158,8 +194,14 @@ static int sampled_table(const sg_profile *p, const sg_ftable_options *o, const 
     if (row_weight == NULL)
         return SG_PROFILE_ENOMEM;
     const sg_samples *s = &p->samples;
-    for (size_t i = 0; i < s->count; i++) {
+    size_t first, last;
+    bool check_time;
+    sample_range(s, o->t0_ns, o->t1_ns, &first, &last, &check_time);
+    for (size_t i = first; i < last; i++) {
         if (o->threads != NULL && !o->threads[s->thread[i]])
+            continue;
+        if (check_time &&
+            (s->time_ns[i] < o->t0_ns || (o->t1_ns != 0 && s->time_ns[i] >= o->t1_ns)))
             continue;
         t->total_weight += s->weight[i];
         t->total_samples++;
@@ -184,10 +226,69 @@ static int sampled_table(const sg_profile *p, const sg_ftable_options *o, const 
     return rc;
 }
 
-/* ---- pstats profiles ---------------------------------------------------- */
+/* ---- profiles with call statistics -------------------------------------- */
 
-static int pstats_table(const sg_profile *p, const sg_ftable_options *o, const keyset *k,
-                        sg_ftable *t, bool *listed)
+/* Per key: how many functions it holds, and the largest ct among them. */
+typedef struct group_sizes {
+    uint32_t *members;
+    uint64_t *largest_ct;
+    uint64_t program_ct; /* the largest ct of all: the whole program's time */
+} group_sizes;
+
+static int group_sizes_build(const sg_callstats *cs, const keyset *k, group_sizes *g)
+{
+    g->members = calloc((size_t)k->count + 1, sizeof *g->members);
+    g->largest_ct = calloc((size_t)k->count + 1, sizeof *g->largest_ct);
+    g->program_ct = 0;
+    if (g->members == NULL || g->largest_ct == NULL)
+        return SG_PROFILE_ENOMEM;
+    for (uint32_t i = 0; i < cs->func_count; i++) {
+        const sg_callstats_func *fn = &cs->funcs[i];
+        uint32_t key = k->of_frame[fn->frame];
+        g->members[key]++;
+        if (fn->n.ct_ns > g->largest_ct[key])
+            g->largest_ct[key] = fn->n.ct_ns;
+        if (fn->n.ct_ns > g->program_ct)
+            g->program_ct = fn->n.ct_ns;
+    }
+    return SG_PROFILE_OK;
+}
+
+static void group_sizes_free(group_sizes *g)
+{
+    free(g->members);
+    free(g->largest_ct);
+}
+
+/* Add to a group's row the calls of fn that enter the group (see
+ * function_table.h): from callers outside it, or all of them when fn has
+ * no caller. */
+static void add_entering_calls(const sg_callstats *cs, const sg_callstats_callers *callers,
+                               const keyset *k, const sg_callstats_func *fn, sg_ftable_row *row)
+{
+    uint32_t key = k->of_frame[fn->frame];
+    uint32_t first = callers->start[fn->frame], last = callers->start[fn->frame + 1];
+    if (first == last) {
+        row->total += fn->n.ct_ns;
+        row->calls += fn->n.nc;
+        row->primitive_calls += fn->n.nc;
+    }
+    for (uint32_t i = first; i < last; i++) {
+        const sg_callstats_edge *ed = &cs->edges[callers->row[i]];
+        if (k->of_frame[ed->caller] == key)
+            continue;
+        uint64_t ct = ed->n.ct_ns;
+        if (ed->flags & SG_CALLSTATS_COUNT_ONLY) /* ct shared out by call counts */
+            ct = fn->n.nc == 0 ? 0
+                               : (uint64_t)((unsigned __int128)fn->n.ct_ns * ed->n.nc / fn->n.nc);
+        row->total += ct;
+        row->calls += ed->n.nc;
+        row->primitive_calls += ed->n.nc;
+    }
+}
+
+static int callstats_table(const sg_profile *p, const sg_ftable_options *o, const keyset *k,
+                           sg_ftable *t, bool *listed)
 {
     t->from_pstats = true;
     if (o->threads != NULL) {
@@ -197,90 +298,81 @@ static int pstats_table(const sg_profile *p, const sg_ftable_options *o, const k
         if (!any)
             return SG_PROFILE_OK;
     }
-    sg_pstats_stats st;
-    int rc = sg_pstats_stats_read(p, &st);
-    if (rc != 0)
-        return rc;
-    t->total_weight = st.total_tt_ns;
-    uint32_t *members = calloc((size_t)k->count + 1, sizeof *members);
-    uint64_t *largest_ct = calloc((size_t)k->count + 1, sizeof *largest_ct);
-    uint64_t program_ct = 0; /* the largest ct of all: the whole program's time */
-    if (members == NULL || largest_ct == NULL) {
-        free(members);
-        free(largest_ct);
-        sg_pstats_stats_free(&st);
-        return SG_PROFILE_ENOMEM;
-    }
-    for (uint32_t f = 0; f < st.nfuncs; f++) {
-        if (!st.funcs[f].present)
-            continue;
-        uint32_t key = k->of_frame[f];
-        members[key]++;
-        if (st.funcs[f].ct_ns > largest_ct[key])
-            largest_ct[key] = st.funcs[f].ct_ns;
-        if (st.funcs[f].ct_ns > program_ct)
-            program_ct = st.funcs[f].ct_ns;
-    }
-    for (uint32_t f = 0; f < st.nfuncs; f++) {
-        const sg_pstats_func *fn = &st.funcs[f];
-        if (!fn->present)
-            continue;
-        uint32_t key = k->of_frame[f];
+    const sg_callstats *cs = &p->callstats;
+    sg_callstats_callers callers;
+    group_sizes g = {0};
+    int rc = sg_callstats_callers_build(cs, p->frames.count, &callers);
+    if (rc == 0)
+        rc = group_sizes_build(cs, k, &g);
+    for (uint32_t i = 0; rc == 0 && i < cs->func_count; i++) {
+        const sg_callstats_func *fn = &cs->funcs[i];
+        uint32_t key = k->of_frame[fn->frame];
         sg_ftable_row *row = &t->rows[key];
         listed[key] = true; /* every function of the file, zeros too, as pstats lists them */
-        row->self += fn->tt_ns;
-        if (members[key] == 1) {
-            row->total = fn->ct_ns;
-            row->calls = fn->nc;
-            row->primitive_calls = fn->cc;
-            continue;
-        }
-        /* A group: count the calls that enter it (see function_table.h). */
-        t->approximate = true;
-        uint32_t first = st.callers_start[f], last = st.callers_start[f + 1];
-        if (first == last) {
-            row->total += fn->ct_ns;
-            row->calls += fn->nc;
-            row->primitive_calls += fn->nc;
-        }
-        for (uint32_t e = first; e < last; e++) {
-            const sg_pstats_edge *ed = &st.edges[e];
-            if (k->of_frame[ed->caller] == key)
-                continue;
-            uint64_t ct = ed->ct_ns;
-            if (ed->bare_count)
-                ct = fn->nc == 0 ? 0 : (uint64_t)((unsigned __int128)fn->ct_ns * ed->nc / fn->nc);
-            row->total += ct;
-            row->calls += ed->nc;
-            row->primitive_calls += ed->nc;
+        row->self += fn->n.tt_ns;
+        t->total_weight += fn->n.tt_ns;
+        if (g.members[key] == 1) {
+            row->total = fn->n.ct_ns;
+            row->calls = fn->n.nc;
+            row->primitive_calls = fn->n.cc;
+        } else {
+            t->approximate = true;
+            add_entering_calls(cs, &callers, k, fn, row);
         }
     }
     /* Keep each group's estimate between its largest ct and the program's. */
-    for (uint32_t key = 0; key < k->count; key++) {
-        if (members[key] < 2)
+    for (uint32_t key = 0; rc == 0 && key < k->count; key++) {
+        if (g.members[key] < 2)
             continue;
-        if (t->rows[key].total < largest_ct[key])
-            t->rows[key].total = largest_ct[key];
-        if (t->rows[key].total > program_ct)
-            t->rows[key].total = program_ct;
+        if (t->rows[key].total < g.largest_ct[key])
+            t->rows[key].total = g.largest_ct[key];
+        if (t->rows[key].total > g.program_ct)
+            t->rows[key].total = g.program_ct;
     }
-    free(members);
-    free(largest_ct);
-    sg_pstats_stats_free(&st);
-    return SG_PROFILE_OK;
+    group_sizes_free(&g);
+    sg_callstats_callers_free(&callers);
+    return rc;
 }
 
 /* ---- building and sorting ---------------------------------------------- */
 
 typedef struct sort_ctx {
     const sg_ftable_row *rows;
-    int sort;
+    int sort, by;
+    const sg_profile *p;
+    const sg_packages *packages;
 } sort_ctx;
+
+/* What a row is called: its package, file or function name. */
+static const char *row_name(const sort_ctx *c, const sg_ftable_row *r)
+{
+    if (c->by == SG_FTABLE_BY_PACKAGE)
+        return c->packages->items[r->package].name;
+    if (c->by == SG_FTABLE_BY_FILE)
+        return sg_strings_get(&c->p->strings, r->file);
+    return sg_strings_get(&c->p->strings, c->p->frames.rows[r->frame].name);
+}
+
+static int compare_names(const sort_ctx *c, const sg_ftable_row *x, const sg_ftable_row *y)
+{
+    int d = strcmp(row_name(c, x), row_name(c, y));
+    if (d == 0 && c->by != SG_FTABLE_BY_PACKAGE)
+        d = strcmp(sg_strings_get(&c->p->strings, x->file),
+                   sg_strings_get(&c->p->strings, y->file));
+    if (d == 0)
+        d = (x->line > y->line) - (x->line < y->line);
+    return d;
+}
 
 static int compare_rows(uint32_t a, uint32_t b, const void *ctx)
 {
     const sort_ctx *c = ctx;
     const sg_ftable_row *x = &c->rows[a], *y = &c->rows[b];
+    if (c->sort == SG_FTABLE_SORT_NAME) {
+        int d = compare_names(c, x, y);
+        if (d != 0)
+            return d;
+    }
     uint64_t x1 = c->sort == SG_FTABLE_SORT_TOTAL ? x->total : x->self;
     uint64_t y1 = c->sort == SG_FTABLE_SORT_TOTAL ? y->total : y->self;
     if (x1 != y1)
@@ -296,7 +388,7 @@ int sg_ftable_build(const sg_profile *p, const sg_ftable_options *opts, sg_ftabl
 {
     memset(out, 0, sizeof *out);
     if (opts->by < SG_FTABLE_BY_FUNCTION || opts->by > SG_FTABLE_BY_PACKAGE ||
-        (opts->sort != SG_FTABLE_SORT_SELF && opts->sort != SG_FTABLE_SORT_TOTAL))
+        opts->sort < SG_FTABLE_SORT_SELF || opts->sort > SG_FTABLE_SORT_NAME)
         return SG_PROFILE_EINVAL;
     keyset k = {0};
     uint32_t *frame_package = malloc(((size_t)p->frames.count + 1) * sizeof *frame_package);
@@ -306,8 +398,9 @@ int sg_ftable_build(const sg_profile *p, const sg_ftable_options *opts, sg_ftabl
     int rc = frame_package == NULL ? SG_PROFILE_ENOMEM : SG_PROFILE_OK;
     if (rc == 0)
         rc = sg_packages_classify(p, &out->packages, frame_package);
+    bool from_callstats = !sg_callstats_empty(&p->callstats);
     if (rc == 0)
-        rc = build_keys(p, opts->by, &out->packages, frame_package, &k);
+        rc = build_keys(p, opts->by, from_callstats, &out->packages, frame_package, &k);
     if (rc != 0)
         goto out;
     /* rows[key] starts as the key's identity; the sums fill in */
@@ -321,8 +414,8 @@ int sg_ftable_build(const sg_profile *p, const sg_ftable_options *opts, sg_ftabl
     if (k.count > 0)
         memcpy(rows, k.info, (size_t)k.count * sizeof *rows);
     out->rows = rows;
-    rc = p->meta.has_stacks ? sampled_table(p, opts, &k, out, listed)
-                            : pstats_table(p, opts, &k, out, listed);
+    rc = from_callstats ? callstats_table(p, opts, &k, out, listed)
+                        : sampled_table(p, opts, &k, out, listed);
     out->rows = NULL;
     if (rc != 0)
         goto out;
@@ -330,7 +423,7 @@ int sg_ftable_build(const sg_profile *p, const sg_ftable_options *opts, sg_ftabl
     for (uint32_t key = 0; key < k.count; key++)
         if (listed[key])
             order[n++] = key;
-    sort_ctx ctx = {rows, opts->sort};
+    sort_ctx ctx = {rows, opts->sort, opts->by, p, &out->packages};
     if ((rc = sg_sort_u32(order, n, compare_rows, &ctx)) != 0)
         goto out;
     out->rows = malloc(((size_t)n + 1) * sizeof *out->rows);

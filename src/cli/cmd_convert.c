@@ -21,7 +21,6 @@
 #include "cli/attach.h"
 #include "cli/commands.h"
 #include "profile/formats.h"
-#include "profile/pstats_model.h"
 
 #define PROGRESS_AFTER_NS 500000000ull /* quiet for quick conversions */
 #define PROGRESS_EVERY_NS 100000000ull
@@ -237,22 +236,14 @@ int sg_cmd_convert(int argc, char **argv)
         sg_cli_error("%s", err);
         return 1;
     }
-    /* A pstats profile's statistic samples mean nothing to time-only formats. */
-    sg_profile *time_only = NULL;
-    if (!p->meta.has_stacks && strcmp(fmt->name, "pstats") != 0 && strcmp(fmt->name, "sgl") != 0) {
-        if (sg_pstats_time_only(p, &time_only) != 0) {
-            sg_cli_error("out of memory converting %s", input);
-            sg_profile_free(p);
-            return 1;
-        }
+    /* Formats of stacks get a pstats profile's time samples: two levels deep. */
+    if (!p->meta.has_stacks && strcmp(fmt->name, "pstats") != 0 && strcmp(fmt->name, "sgl") != 0)
         fprintf(stderr,
                 "spyglass: note: %s has no call stacks (pstats): the %s output shows "
                 "each function's own time under its direct callers only\n",
                 input, fmt->name);
-    }
     pl = (progress_line){tty, "writing", now_ns(), 0, false};
-    rc = write_output(time_only != NULL ? time_only : p, fmt, output, &pl);
-    sg_profile_free(time_only);
+    rc = write_output(p, fmt, output, &pl);
     sg_profile_free(p);
     return rc;
 }

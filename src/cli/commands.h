@@ -7,6 +7,7 @@
 
 int sg_cmd_record(int argc, char **argv);
 int sg_cmd_dump(int argc, char **argv);
+int sg_cmd_top(int argc, char **argv);
 int sg_cmd_report(int argc, char **argv);
 int sg_cmd_convert(int argc, char **argv);
 

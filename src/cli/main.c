@@ -14,6 +14,7 @@ static const struct {
 } sg_commands[] = {
     {"record", sg_cmd_record, "record a Python program or a running process"},
     {"dump", sg_cmd_dump, "print every thread's stack of a running process, now"},
+    {"top", sg_cmd_top, "a live view of the functions a process spends its time in"},
     {"report", sg_cmd_report, "print the function table and heaviest stacks of a profile"},
     {"convert", sg_cmd_convert, "convert a profile between formats (pstats, speedscope, ...)"},
 };

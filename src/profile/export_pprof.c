@@ -14,7 +14,7 @@
  *     duration_nanos the start and length of the recording.
  * Sample state flags and per-sample times have no place in pprof and are
  * not written; an import has every sample at time 0. A pstats profile
- * (no stacks) gives its time samples only (see pstats_model.h).
+ * gives its time samples (its call statistics have no place in pprof).
  *
  * The message is written as a concatenation of partial Profile messages:
  * first one with every table (string table, functions, locations, sample
@@ -39,7 +39,6 @@
 
 #include "profile.pb-c.h"
 #include "profile/hash.h"
-#include "profile/pstats_model.h"
 
 #define EMPTY_KEY       UINT64_MAX
 #define BATCH_SAMPLES   4096u
@@ -287,10 +286,7 @@ static void report(exporter *ex, uint64_t done, uint64_t total, bool last)
 static int aggregate(exporter *ex)
 {
     const sg_samples *s = &ex->p->samples;
-    bool pstats = !ex->p->meta.has_stacks;
     for (size_t i = 0; i < s->count; i++) {
-        if (pstats && sg_pstats_is_stat(s->flags[i]))
-            continue; /* pprof holds time only: pstats' call counts stay out */
         uint32_t code = s->stack[i] == SG_STACK_NONE ? 0 : s->stack[i] + 1;
         size_t slot;
         bool added;

@@ -5,10 +5,12 @@
  * (cc, nc, tt, ct, callers) with callers: key → (nc, cc, tt, ct), the
  * 4-tuple form of cProfile, since snakeviz cannot read bare counts.
  *
- * From a pstats profile (has_stacks = false) the numbers it was read with
- * are written back unchanged (bare counts stay bare counts).
+ * From a profile with call statistics (callstats_table.h; a pstats
+ * import) those numbers are written back exactly, one key per function
+ * row with the edge rows into it as its callers (count-only edges stay
+ * bare counts), in row order. Its samples are not read.
  *
- * From samples:
+ * Otherwise, from samples:
  *   tt  = weight of the samples where the function is the newest frame;
  *   ct  = weight of the samples where it is anywhere on the stack, counted
  *         once per sample however deep the recursion;
@@ -30,7 +32,7 @@
 #include "profile/format_list.h"
 #include "profile/hash.h"
 #include "profile/marshal.h"
-#include "profile/pstats_model.h"
+#include "profile/profile.h"
 #include "profile/stack_forest.h"
 
 #define DEFAULT_INTERVAL_NS 1000000u /* 1 ms per sample when the rate is unknown */
@@ -84,44 +86,45 @@ static void put_count(writer *w, uint64_t n)
     sg_marshal_put_int(&w->m, n > INT64_MAX ? INT64_MAX : (int64_t)n);
 }
 
-/* ---- from a pstats profile -------------------------------------------- */
+/* ---- from call statistics --------------------------------------------- */
 
-static int write_from_pstats(writer *w)
+static int write_from_callstats(writer *w)
 {
-    sg_pstats_stats st;
-    int rc = sg_pstats_stats_read(w->p, &st);
-    if (rc != 0)
+    const sg_callstats *cs = &w->p->callstats;
+    sg_callstats_callers callers;
+    int rc = sg_callstats_callers_build(cs, w->p->frames.count, &callers);
+    if (rc != 0) {
+        sg_callstats_callers_free(&callers);
         return rc;
+    }
     sg_marshal_put_dict_begin(&w->m);
-    for (uint32_t f = 0; f < st.nfuncs && w->rc == 0; f++) {
-        const sg_pstats_func *fn = &st.funcs[f];
-        if (!fn->present)
-            continue;
-        put_key(w, f);
+    for (uint32_t i = 0; i < cs->func_count && w->rc == 0; i++) {
+        const sg_callstats_func *fn = &cs->funcs[i];
+        put_key(w, fn->frame);
         sg_marshal_put_tuple(&w->m, 5);
-        put_count(w, fn->cc);
-        put_count(w, fn->nc);
-        put_seconds(w, fn->tt_ns);
-        put_seconds(w, fn->ct_ns);
+        put_count(w, fn->n.cc);
+        put_count(w, fn->n.nc);
+        put_seconds(w, fn->n.tt_ns);
+        put_seconds(w, fn->n.ct_ns);
         sg_marshal_put_dict_begin(&w->m);
-        for (uint32_t k = st.callers_start[f]; k < st.callers_start[f + 1]; k++) {
-            const sg_pstats_edge *e = &st.edges[k];
+        for (uint32_t k = callers.start[fn->frame]; k < callers.start[fn->frame + 1]; k++) {
+            const sg_callstats_edge *e = &cs->edges[callers.row[k]];
             put_key(w, e->caller);
-            if (e->bare_count) {
-                put_count(w, e->nc);
+            if (e->flags & SG_CALLSTATS_COUNT_ONLY) {
+                put_count(w, e->n.nc);
                 continue;
             }
-            sg_marshal_put_tuple(&w->m, 4);
-            put_count(w, e->nc);
-            put_count(w, e->cc);
-            put_seconds(w, e->tt_ns);
-            put_seconds(w, e->ct_ns);
+            sg_marshal_put_tuple(&w->m, 4); /* callers hold (nc, cc, tt, ct) */
+            put_count(w, e->n.nc);
+            put_count(w, e->n.cc);
+            put_seconds(w, e->n.tt_ns);
+            put_seconds(w, e->n.ct_ns);
         }
         sg_marshal_put_dict_end(&w->m);
         flush_some(w, false);
     }
     sg_marshal_put_dict_end(&w->m);
-    sg_pstats_stats_free(&st);
+    sg_callstats_callers_free(&callers);
     return SG_PROFILE_OK;
 }
 
@@ -318,9 +321,9 @@ int sg_export_pstats(const sg_profile *p, FILE *out, const sg_io_progress *progr
 {
     writer w = {.p = p, .out = out};
     w.string_slot = calloc((size_t)p->strings.count + 1, sizeof *w.string_slot);
-    int rc = w.string_slot == NULL ? SG_PROFILE_ENOMEM
-             : p->meta.has_stacks  ? write_from_samples(&w)
-                                   : write_from_pstats(&w);
+    int rc = w.string_slot == NULL               ? SG_PROFILE_ENOMEM
+             : sg_callstats_empty(&p->callstats) ? write_from_samples(&w)
+                                                 : write_from_callstats(&w);
     if (rc == 0) {
         flush_some(&w, true);
         rc = w.rc;

@@ -1,7 +1,18 @@
 /*
  * import_pstats.c — read a pstats file (the marshal dump of the stats dict
  * that cProfile, profile, pstats.Stats.dump_stats and CPython's sampling
- * profiler write) into the model, as pstats_model.h lays it out.
+ * profiler write) into the model (docs/format.md, "pstats in the model"):
+ *
+ *   - every number goes, exactly, into the call-statistics table
+ *     (callstats_table.h): a function row per key of the file, an edge row
+ *     per caller entry (count-only for a bare call count);
+ *   - time samples, and only time, go into the samples so that a consumer
+ *     that knows only samples sees exact self times: one frame per
+ *     function, one thread, every sample at time 0, a root stack row [f]
+ *     per function and a depth-2 row [c, f] per edge; each function's tt is
+ *     spread over its edge rows (an edge's own tt when they fit, else in
+ *     proportion to edge times or call counts) and the rest on its root.
+ *     meta.has_stacks is false: the depth-2 rows are not real stacks.
  *
  * The file is one dict: key (file, line, name) → (cc, nc, tt, ct, callers),
  * callers: caller key → (nc, cc, tt, ct) (cProfile; note the swapped
@@ -12,7 +23,8 @@
  * nearest; a negative time, which the profile module's calibration can
  * produce, becomes 0).
  *
- * As in Python, a key that appears twice keeps its last value. Work and
+ * As in Python, a key that appears twice keeps its last value (in the
+ * stats dict or in one function's callers dict). Work and
  * memory are bounded by the input: a callers dict shared by reference among
  * many functions is walked each time, so the number of caller entries
  * visited is capped by the input size, as are the time samples written.
@@ -27,19 +39,28 @@
 #include "profile/format_list.h"
 #include "profile/grow.h"
 #include "profile/marshal.h"
-#include "profile/pstats_model.h"
+#include "profile/profile.h"
 
-#define MAX_NS           (1ull << 62) /* about 146 years */
+#define MAX_NS           SG_CALLSTATS_MAX_NS /* about 146 years */
 #define PROGRESS_EVERY   4096u
 #define TIME_SAMPLE_BASE (1u << 20)
 
+/* One caller entry of the function being imported. */
 typedef struct share {
-    uint32_t row;    /* edge row */
-    bool bare;       /* the file gave only a call count */
-    uint64_t weight; /* edge time in ns, or call count */
-    uint64_t tt;     /* the edge's own time (0 for a bare count) */
-    uint64_t ns;     /* the part of the callee's own time given to it */
+    uint32_t caller;   /* frame id */
+    uint32_t row;      /* edge stack row [caller, callee] */
+    bool bare;         /* the file gave only a call count */
+    sg_call_numbers n; /* the edge's numbers (nc only for a bare count) */
+    uint64_t weight;   /* edge time in ns, or call count: how tt is spread */
+    uint64_t ns;       /* the part of the callee's own time given to it */
 } share;
+
+/* Per frame id, what the import has made for it so far. */
+typedef struct frame_state {
+    uint32_t root;        /* root stack row + 1, 0 = not yet */
+    uint32_t share_owner; /* callee frame + 1 whose callers' share `share` is this frame's */
+    uint32_t share;       /* index into importer.shares, valid while share_owner matches */
+} frame_state;
 
 typedef struct importer {
     const sg_marshal_doc *doc;
@@ -49,8 +70,8 @@ typedef struct importer {
     uint32_t entry_cap;
     uint32_t *string_of_value; /* per marshal value: string id + 1, 0 = not yet */
     uint32_t *frame_of_value;  /* per marshal value (a key): frame id + 1, 0 = not yet */
-    uint32_t *root_of_frame;   /* per frame: root stack row + 1, 0 = not yet */
-    uint32_t root_cap;
+    frame_state *frame_state;  /* per frame id */
+    uint32_t frame_state_cap;
     share *shares;
     size_t nshares, shares_cap;
     uint64_t caller_budget; /* caller entries we may still visit */
@@ -172,40 +193,39 @@ static int key_frame(importer *im, uint32_t key_index, uint32_t *frame)
     return SG_PROFILE_OK;
 }
 
+/* The state of `frame`, growing the array (zeroed) to hold it. */
+static int state_of(importer *im, uint32_t frame, frame_state **out)
+{
+    if (frame >= im->frame_state_cap) {
+        size_t cap = sg_grow_capacity(im->frame_state_cap, (size_t)frame + 1, 256, UINT32_MAX);
+        if (cap == 0)
+            return SG_PROFILE_ELIMIT;
+        int rc = sg_grow_array((void **)&im->frame_state, cap, sizeof *im->frame_state);
+        if (rc != 0)
+            return rc;
+        memset(im->frame_state + im->frame_state_cap, 0,
+               (cap - im->frame_state_cap) * sizeof *im->frame_state);
+        im->frame_state_cap = (uint32_t)cap;
+    }
+    *out = &im->frame_state[frame];
+    return SG_PROFILE_OK;
+}
+
 /* The root stack row [frame], made once per frame. */
 static int root_row(importer *im, uint32_t frame, uint32_t *row)
 {
-    if (frame >= im->root_cap) {
-        size_t cap = sg_grow_capacity(im->root_cap, (size_t)frame + 1, 256, UINT32_MAX);
-        if (cap == 0)
-            return SG_PROFILE_ELIMIT;
-        int rc = sg_grow_array((void **)&im->root_of_frame, cap, sizeof *im->root_of_frame);
-        if (rc != 0)
-            return rc;
-        memset(im->root_of_frame + im->root_cap, 0,
-               (cap - im->root_cap) * sizeof *im->root_of_frame);
-        im->root_cap = (uint32_t)cap;
-    }
-    if (im->root_of_frame[frame] != 0) {
-        *row = im->root_of_frame[frame] - 1;
+    frame_state *fs;
+    int rc = state_of(im, frame, &fs);
+    if (rc != 0)
+        return rc;
+    if (fs->root != 0) {
+        *row = fs->root - 1;
         return SG_PROFILE_OK;
     }
-    int rc = sg_stacks_intern(&im->p->stacks, SG_STACK_NONE, frame,
-                              im->p->frames.rows[frame].first_line, row);
+    rc = sg_stacks_intern(&im->p->stacks, SG_STACK_NONE, frame,
+                          im->p->frames.rows[frame].first_line, row);
     if (rc == 0)
-        im->root_of_frame[frame] = *row + 1;
-    return rc;
-}
-
-/* The calls statistics of a row: nc, and cc as the recursive calls nc - cc
- * (no sample when there are none), or cc itself when it exceeds nc. */
-static int add_calls(importer *im, uint32_t row, uint64_t nc, uint64_t cc)
-{
-    int rc = sg_pstats_add_stat(im->p, im->thread, row, SG_PSTATS_KIND_NCALLS, nc);
-    if (rc == 0)
-        rc = cc <= nc
-                 ? sg_pstats_add_stat(im->p, im->thread, row, SG_PSTATS_KIND_RECURSIVE, nc - cc)
-                 : sg_pstats_add_stat(im->p, im->thread, row, SG_PSTATS_KIND_PCALLS, cc);
+        fs->root = *row + 1;
     return rc;
 }
 
@@ -239,8 +259,18 @@ static int to_ns(importer *im, const sg_marshal_value *v, const char *what, uint
     return SG_PROFILE_OK;
 }
 
-static int add_share(importer *im, uint32_t row, bool bare, uint64_t weight, uint64_t tt)
+/* Record caller entry `sh` of function `callee`; a caller already seen in
+ * this callers dict is replaced (the last value wins, as in Python). */
+static int add_share(importer *im, uint32_t callee, const share *sh)
 {
+    frame_state *fs;
+    int rc = state_of(im, sh->caller, &fs);
+    if (rc != 0)
+        return rc;
+    if (fs->share_owner == callee + 1) {
+        im->shares[fs->share] = *sh;
+        return SG_PROFILE_OK;
+    }
     if (im->nshares == im->shares_cap) {
         size_t cap = sg_grow_capacity(im->shares_cap, im->nshares + 1, 16, SIZE_MAX / 64);
         if (cap == 0)
@@ -250,17 +280,26 @@ static int add_share(importer *im, uint32_t row, bool bare, uint64_t weight, uin
             return rc;
         im->shares_cap = cap;
     }
-    im->shares[im->nshares++] = (share){row, bare, weight, tt, 0};
+    fs->share_owner = callee + 1;
+    fs->share = (uint32_t)im->nshares;
+    im->shares[im->nshares++] = *sh;
     return SG_PROFILE_OK;
 }
 
+/* `ns` nanoseconds of time on stack row `row`, as samples of at most
+ * UINT32_MAX each (a sample's weight is 32 bits). */
 static int add_time(importer *im, uint32_t row, uint64_t ns, uint32_t offset)
 {
     uint64_t pieces = ns / UINT32_MAX + 1;
     if (pieces > im->time_budget)
         return fail(im, offset, "the times are too large for the size of the file");
     im->time_budget -= pieces;
-    int rc = sg_pstats_add_time(im->p, im->thread, row, ns);
+    int rc = SG_PROFILE_OK;
+    while (ns > 0 && rc == 0) {
+        uint32_t part = ns > UINT32_MAX ? UINT32_MAX : (uint32_t)ns;
+        rc = sg_profile_add_sample(im->p, 0, im->thread, row, 0, part);
+        ns -= part;
+    }
     return rc != 0 ? fail_status(im, rc, offset) : SG_PROFILE_OK;
 }
 
@@ -270,8 +309,11 @@ static int add_time(importer *im, uint32_t row, uint64_t ns, uint32_t offset)
  * edge gets exactly that; otherwise the time is split in proportion to the
  * weights with cumulative rounding, so the parts always sum to tt.
  */
-static int spread_time(importer *im, uint32_t root, uint64_t tt, bool exact, uint32_t offset)
+static int spread_time(importer *im, uint32_t root, uint64_t tt, uint32_t offset)
 {
+    bool exact = true; /* every edge has its own time */
+    for (size_t k = 0; k < im->nshares; k++)
+        exact &= !im->shares[k].bare;
     uint64_t sum = 0;
     for (size_t k = 0; k < im->nshares; k++)
         sum += im->shares[k].weight;
@@ -292,25 +334,15 @@ static int spread_time(importer *im, uint32_t root, uint64_t tt, bool exact, uin
         rest = tt - given;
     }
     int rc = SG_PROFILE_OK;
-    for (size_t k = 0; k < im->nshares && rc == 0; k++) {
-        const share *sh = &im->shares[k];
-        rc = add_time(im, sh->row, sh->ns, offset);
-        /* an edge whose own time is not its share says so explicitly */
-        if (rc == 0 && !sh->bare && sh->ns != sh->tt &&
-            ((rc = sg_pstats_add_stat(im->p, im->thread, sh->row, SG_PSTATS_KIND_EDGE_TIME_SET,
-                                      1)) != 0 ||
-             (rc = sg_pstats_add_stat(im->p, im->thread, sh->row, SG_PSTATS_KIND_EDGE_TIME,
-                                      sh->tt)) != 0))
-            rc = fail_status(im, rc, offset);
-    }
+    for (size_t k = 0; k < im->nshares && rc == 0; k++)
+        rc = add_time(im, im->shares[k].row, im->shares[k].ns, offset);
     if (rc == 0 && rest > 0)
         rc = add_time(im, root, rest, offset);
     return rc;
 }
 
 /* One callers entry of function `callee` (its line is the row's line). */
-static int import_caller(importer *im, uint32_t callee, uint32_t line, uint32_t ckey, uint32_t cval,
-                         bool *exact)
+static int import_caller(importer *im, uint32_t callee, uint32_t line, uint32_t ckey, uint32_t cval)
 {
     const sg_marshal_value *v = val(im, cval);
     uint32_t caller, caller_root, edge;
@@ -335,6 +367,10 @@ static int import_caller(importer *im, uint32_t callee, uint32_t line, uint32_t 
                 (rc = to_ns(im, val(im, sg_marshal_item(im->doc, v, g + 3)), "a caller's cumtime",
                             &d)) != 0)
                 return rc;
+            /* very old files run several 4-tuples together: their sum must fit */
+            if (a > SG_CALLSTATS_MAX_COUNT - nc || b > SG_CALLSTATS_MAX_COUNT - cc ||
+                c > MAX_NS - tt || d > MAX_NS - ct)
+                return fail(im, v->offset, "a caller's summed numbers are too large");
             nc += a;
             cc += b;
             tt += c;
@@ -345,21 +381,30 @@ static int import_caller(importer *im, uint32_t callee, uint32_t line, uint32_t 
         if ((rc = to_count(im, v, "a caller's call count", &nc)) != 0)
             return rc;
         bare = true;
-        *exact = false;
     } else {
         return fail(im, v->offset, "a caller's value is a %s, not (nc, cc, tt, ct) or a count",
                     sg_marshal_type_name(v->type));
     }
-    if (bare) {
-        rc = sg_pstats_add_stat(im->p, im->thread, edge, SG_PSTATS_KIND_NCALLS, nc);
-        if (rc == 0)
-            rc = sg_pstats_add_stat(im->p, im->thread, edge, SG_PSTATS_KIND_BARE_COUNT, 1);
-    } else if ((rc = add_calls(im, edge, nc, cc)) == 0) {
-        rc = sg_pstats_add_stat(im->p, im->thread, edge, SG_PSTATS_KIND_CUMTIME, ct);
-    }
-    if (rc == 0)
-        rc = add_share(im, edge, bare, bare ? nc : tt, tt);
+    share sh = {.caller = caller,
+                .row = edge,
+                .bare = bare,
+                .n = {.cc = cc, .nc = nc, .tt_ns = tt, .ct_ns = ct},
+                .weight = bare ? nc : tt};
+    rc = add_share(im, callee, &sh);
     return rc != 0 ? fail_status(im, rc, v->offset) : SG_PROFILE_OK;
+}
+
+/* The edge rows of function `callee`, once its callers are all read. */
+static int add_edges(importer *im, uint32_t callee, uint32_t offset)
+{
+    for (size_t k = 0; k < im->nshares; k++) {
+        const share *sh = &im->shares[k];
+        int rc = sg_callstats_add_edge(&im->p->callstats, sh->caller, callee,
+                                       sh->bare ? SG_CALLSTATS_COUNT_ONLY : 0, &sh->n, NULL);
+        if (rc != 0)
+            return fail_status(im, rc, offset);
+    }
+    return SG_PROFILE_OK;
 }
 
 /* The stats tuple of function `frame`: (cc, nc, tt, ct, callers). */
@@ -383,24 +428,23 @@ static int import_function(importer *im, uint32_t frame, uint32_t value_index)
                     sg_marshal_type_name(callers->type));
 
     uint32_t line = im->p->frames.rows[frame].first_line, root;
+    sg_call_numbers n = {.cc = cc, .nc = nc, .tt_ns = tt, .ct_ns = ct};
     if ((rc = root_row(im, frame, &root)) != 0 ||
-        (rc = sg_pstats_add_stat(im->p, im->thread, root, SG_PSTATS_KIND_ENTRY, 1)) != 0 ||
-        (rc = add_calls(im, root, nc, cc)) != 0 ||
-        (rc = sg_pstats_add_stat(im->p, im->thread, root, SG_PSTATS_KIND_CUMTIME, ct)) != 0)
+        (rc = sg_callstats_add_func(&im->p->callstats, frame, &n, NULL)) != 0)
         return fail_status(im, rc, v->offset);
 
     if (callers->len > im->caller_budget)
         return fail(im, callers->offset, "callers dicts are shared too often for the file's size");
     im->caller_budget -= callers->len;
     im->nshares = 0;
-    bool exact = true;
     for (uint32_t k = 0; k < callers->len; k++) {
         rc = import_caller(im, frame, line, sg_marshal_item(im->doc, callers, 2 * (size_t)k),
-                           sg_marshal_item(im->doc, callers, 2 * (size_t)k + 1), &exact);
+                           sg_marshal_item(im->doc, callers, 2 * (size_t)k + 1));
         if (rc != 0)
             return rc;
     }
-    return spread_time(im, root, tt, exact, v->offset);
+    rc = spread_time(im, root, tt, v->offset);
+    return rc != 0 ? rc : add_edges(im, frame, v->offset);
 }
 
 static int remember_entry(importer *im, uint32_t frame, uint32_t value_index)
@@ -492,7 +536,7 @@ int sg_import_pstats(const uint8_t *data, size_t len, const sg_io_progress *prog
     free(im.shares);
     free(im.string_of_value);
     free(im.frame_of_value);
-    free(im.root_of_frame);
+    free(im.frame_state);
     sg_marshal_doc_free(&doc);
     if (rc != 0) {
         sg_profile_free(im.p);

@@ -22,6 +22,7 @@ sg_profile *sg_profile_new(void)
     sg_threads_init(&p->threads);
     sg_events_init(&p->events);
     sg_sources_init(&p->sources);
+    sg_callstats_init(&p->callstats);
     p->meta.has_stacks = true;
     p->meta.weight_unit = SG_WEIGHT_SAMPLES;
     return p;
@@ -38,6 +39,7 @@ void sg_profile_free(sg_profile *p)
     sg_threads_free(&p->threads);
     sg_events_free(&p->events);
     sg_sources_free(&p->sources);
+    sg_callstats_free(&p->callstats);
     free(p);
 }
 

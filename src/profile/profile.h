@@ -5,6 +5,9 @@
  * writer streams it out, the reader and the importers rebuild it, the
  * analyzer and the exporters read it. It is tables, not trees of objects:
  * samples point at stack rows, stack rows at frames, frames at strings.
+ * Samples are always time (or samples, or calls: meta.weight_unit); exact
+ * call statistics (pstats's cc, nc, tt, ct per function and per edge) live
+ * in their own optional table, callstats, empty for sampled profiles.
  *
  * Invariants (kept by the helpers below and checked by the .sgl reader):
  *   - every table only grows; rows are never changed or removed, so a
@@ -12,8 +15,9 @@
  *   - every reference names an existing row: string ids < strings.count,
  *     frame ids < frames.count, stack ids < stacks.count (or SG_STACK_NONE
  *     for a sample), thread indexes < threads.count (or SG_THREAD_NONE for
- *     an event). Code that appends through the tables directly keeps this
- *     itself; sg_profile_add_sample checks it.
+ *     an event), callstats rows name frames < frames.count. Code that
+ *     appends through the tables directly keeps this itself;
+ *     sg_profile_add_sample checks it.
  *   - metadata fields that hold text are string ids (0 = unknown).
  *
  * Ownership: sg_profile_new returns a profile the caller owns and releases
@@ -27,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "profile/callstats_table.h"
 #include "profile/event_table.h"
 #include "profile/frame_table.h"
 #include "profile/sample_table.h"
@@ -76,6 +81,7 @@ typedef struct sg_profile {
     sg_threads threads;
     sg_events events;
     sg_sources sources;
+    sg_callstats callstats; /* exact call statistics (pstats); empty when sampled */
     sg_meta meta;
 } sg_profile;
 

@@ -3,11 +3,11 @@
  *
  * A file is a 16-byte header and then chunks; each chunk is one compressed,
  * checksummed batch of records (new strings, frames, stacks, threads,
- * samples, events, source text, metadata). The writer streams: each flush
- * appends one or more whole chunks holding only the rows added to the
- * profile since the previous flush, each written with a single write(), so
- * a recorder killed at any moment leaves a file whose complete chunks all
- * read back and at most one torn chunk at the end.
+ * samples, events, source text, call statistics, metadata). The writer
+ * streams: each flush appends one or more whole chunks holding only the
+ * rows added to the profile since the previous flush, each written with a
+ * single write(), so a recorder killed at any moment leaves a file whose
+ * complete chunks all read back and at most one torn chunk at the end.
  *
  * The reader trusts nothing: it checks every length against what is left,
  * every checksum, and every reference against the rows read so far, and

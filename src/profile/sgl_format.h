@@ -31,7 +31,8 @@
 #define SG_SGL_RECORD_MAX_ROWS 65536u     /* rows per table record */
 
 /* Record types. Types 0x40..0x7f are optional: a reader skips those it does
- * not know. Any other unknown type is an error. */
+ * not know (CALLSTATS is one: a reader without it still reads every sample
+ * right). Any other unknown type is an error. */
 enum sg_sgl_record {
     SG_SGL_REC_STRINGS = 0x01,
     SG_SGL_REC_FRAMES = 0x02,
@@ -42,6 +43,7 @@ enum sg_sgl_record {
     SG_SGL_REC_SOURCE = 0x07,
     SG_SGL_REC_META = 0x08,
     SG_SGL_REC_END = 0x09,
+    SG_SGL_REC_CALLSTATS = 0x40, /* optional: exact call statistics (callstats_table.h) */
 };
 #define SG_SGL_REC_OPTIONAL_MIN 0x40
 #define SG_SGL_REC_OPTIONAL_MAX 0x7f

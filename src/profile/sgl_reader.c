@@ -11,7 +11,8 @@
  *   - checks the payload checksum before decompressing;
  *   - bounds every count by the bytes left in its record before reserving
  *     rows for it, and checks every reference against the rows read so far
- *     (a stack's parent is an earlier stack, a sample's thread exists...),
+ *     (a stack's parent is an earlier stack, a sample's thread exists, a
+ *     call statistic's frames exist and its key is new...),
  *     so the profile it returns keeps every invariant of profile.h;
  *   - makes progress on every loop iteration (bytes consumed or an error).
  *
@@ -485,6 +486,126 @@ static int decode_meta(sgl_reader *r, sg_bytes_in *in)
     return SG_PROFILE_OK;
 }
 
+/* n varints into dst[i].field (a column of a CALLSTATS record). */
+#define READ_COLUMN(r, in, rows, n, field)                                                         \
+    do {                                                                                           \
+        for (size_t i_ = 0; i_ < (n); i_++)                                                        \
+            (rows)[i_].field = sg_bytes_get_varint(in);                                            \
+        if ((in)->failed)                                                                          \
+            return record_truncated(r);                                                            \
+    } while (0)
+
+static int check_frame(sgl_reader *r, uint64_t frame, const char *what, size_t row)
+{
+    if (frame >= r->p->frames.count)
+        return RECORD_FAIL(r, "%s row %zu names frame %llu, but only %u exist", what, row,
+                           (unsigned long long)frame, r->p->frames.count);
+    return SG_PROFILE_OK;
+}
+
+static int decode_callstats_rows(sgl_reader *r, sg_bytes_in *in, sg_callstats_func *funcs,
+                                 size_t nf, sg_callstats_edge *edges, size_t ne)
+{
+    const sg_callstats *c = &r->p->callstats;
+    int rc;
+    for (size_t i = 0; i < nf; i++) {
+        uint64_t frame = sg_bytes_get_varint(in);
+        if (in->failed)
+            return record_truncated(r);
+        if ((rc = check_frame(r, frame, "function", c->func_count + i)) != 0)
+            return rc;
+        funcs[i].frame = (uint32_t)frame;
+    }
+    READ_COLUMN(r, in, funcs, nf, n.cc);
+    READ_COLUMN(r, in, funcs, nf, n.nc);
+    READ_COLUMN(r, in, funcs, nf, n.tt_ns);
+    READ_COLUMN(r, in, funcs, nf, n.ct_ns);
+    for (size_t i = 0; i < ne; i++) {
+        uint64_t caller = sg_bytes_get_varint(in);
+        if (in->failed)
+            return record_truncated(r);
+        if ((rc = check_frame(r, caller, "edge", c->edge_count + i)) != 0)
+            return rc;
+        edges[i].caller = (uint32_t)caller;
+    }
+    for (size_t i = 0; i < ne; i++) {
+        uint64_t callee = sg_bytes_get_varint(in);
+        if (in->failed)
+            return record_truncated(r);
+        if ((rc = check_frame(r, callee, "edge", c->edge_count + i)) != 0)
+            return rc;
+        edges[i].callee = (uint32_t)callee;
+    }
+    for (size_t i = 0; i < ne; i++)
+        edges[i].flags = sg_bytes_get_u8(in);
+    if (in->failed)
+        return record_truncated(r);
+    READ_COLUMN(r, in, edges, ne, n.cc);
+    READ_COLUMN(r, in, edges, ne, n.nc);
+    READ_COLUMN(r, in, edges, ne, n.tt_ns);
+    READ_COLUMN(r, in, edges, ne, n.ct_ns);
+    for (size_t i = 0; i < nf; i++)
+        if (!sg_call_numbers_valid(&funcs[i].n, 0))
+            return RECORD_FAIL(r, "function row %zu has numbers out of range", c->func_count + i);
+    for (size_t i = 0; i < ne; i++) {
+        if ((edges[i].flags & ~SG_CALLSTATS_ALL_FLAGS) != 0)
+            return RECORD_FAIL(r, "edge row %zu has unknown flags 0x%02x", c->edge_count + i,
+                               edges[i].flags);
+        if (!sg_call_numbers_valid(&edges[i].n, edges[i].flags))
+            return RECORD_FAIL(r, "edge row %zu has numbers out of range%s", c->edge_count + i,
+                               (edges[i].flags & SG_CALLSTATS_COUNT_ONLY) ? " for a count-only edge"
+                                                                          : "");
+    }
+    return SG_PROFILE_OK;
+}
+
+/*
+ * A CALLSTATS record: function rows then edge rows, each section as
+ * columns. The rows are decoded into scratch space and checked (frames
+ * exist, flags known, numbers in range) before any is added; a key that
+ * repeats one already in the table (or earlier in the record) is caught as
+ * it is added. Any error fails the whole read, as everywhere.
+ */
+static int decode_callstats(sgl_reader *r, sg_bytes_in *in)
+{
+    sg_profile *p = r->p;
+    sg_callstats *c = &p->callstats;
+    int rc;
+    size_t nf, ne;
+    if ((rc = read_first(r, in, c->func_count, "function row")) != 0 ||
+        (rc = read_count(r, in, 5, &nf)) != 0 ||
+        (rc = read_first(r, in, c->edge_count, "edge row")) != 0 ||
+        (rc = read_count(r, in, 7, &ne)) != 0)
+        return rc;
+    /* each function row takes at least 5 bytes, each edge row 7 */
+    if (nf * 5 + ne * 7 > sg_bytes_left(in))
+        return RECORD_FAIL(r, "%zu function and %zu edge rows cannot fit in the %zu bytes left", nf,
+                           ne, sg_bytes_left(in));
+    sg_callstats_func *funcs = malloc((nf + 1) * sizeof *funcs);
+    sg_callstats_edge *edges = malloc((ne + 1) * sizeof *edges);
+    if (funcs == NULL || edges == NULL) {
+        free(funcs);
+        free(edges);
+        return RECORD_OOM(r, SG_PROFILE_ENOMEM);
+    }
+    rc = decode_callstats_rows(r, in, funcs, nf, edges, ne);
+    for (size_t i = 0; i < nf && rc == 0; i++)
+        if ((rc = sg_callstats_add_func(c, funcs[i].frame, &funcs[i].n, NULL)) != 0)
+            rc = rc == SG_PROFILE_EINVAL ? RECORD_FAIL(r, "function row %u repeats frame %u",
+                                                       c->func_count, funcs[i].frame)
+                                         : RECORD_OOM(r, rc);
+    for (size_t i = 0; i < ne && rc == 0; i++)
+        if ((rc = sg_callstats_add_edge(c, edges[i].caller, edges[i].callee, edges[i].flags,
+                                        &edges[i].n, NULL)) != 0)
+            rc = rc == SG_PROFILE_EINVAL
+                     ? RECORD_FAIL(r, "edge row %u repeats the edge from frame %u to frame %u",
+                                   c->edge_count, edges[i].caller, edges[i].callee)
+                     : RECORD_OOM(r, rc);
+    free(funcs);
+    free(edges);
+    return rc;
+}
+
 static int decode_end(sgl_reader *r, sg_bytes_in *in)
 {
     uint64_t samples = sg_bytes_get_varint(in);
@@ -508,7 +629,7 @@ static const char *record_name(unsigned type)
         [SG_SGL_REC_STACKS] = "stacks",   [SG_SGL_REC_THREADS] = "threads",
         [SG_SGL_REC_SAMPLES] = "samples", [SG_SGL_REC_EVENTS] = "events",
         [SG_SGL_REC_SOURCE] = "source",   [SG_SGL_REC_META] = "metadata",
-        [SG_SGL_REC_END] = "end",
+        [SG_SGL_REC_END] = "end",         [SG_SGL_REC_CALLSTATS] = "call statistics",
     };
     if (type < sizeof names / sizeof names[0] && names[type] != NULL)
         return names[type];
@@ -536,6 +657,8 @@ static int decode_record(sgl_reader *r, unsigned type, sg_bytes_in *in)
         return decode_meta(r, in);
     case SG_SGL_REC_END:
         return decode_end(r, in);
+    case SG_SGL_REC_CALLSTATS:
+        return decode_callstats(r, in);
     default:
         return RECORD_FAIL(r, "unknown record type");
     }

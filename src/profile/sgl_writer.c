@@ -3,8 +3,8 @@
  *
  * The writer remembers how many rows of each table it has sent; a flush
  * encodes the rows past those marks as records (strings, frames, stacks,
- * threads, sources, metadata, events, samples: every record only refers to
- * rows sent before it), cuts the records into chunks of about
+ * threads, sources, metadata, call statistics, events, samples: every
+ * record only refers to rows sent before it), cuts the records into chunks of about
  * SG_SGL_CHUNK_TARGET raw bytes, compresses each chunk as the next block
  * of the file's single zstd stream (ZSTD_e_flush, so everything written so
  * far decodes), and writes header + payload with one write().
@@ -61,6 +61,7 @@ struct sg_sgl_writer {
     /* Rows already encoded (written, or in `raw` until the next chunk). */
     uint32_t strings_sent, frames_sent, stacks_sent, threads_sent, sources_sent;
     size_t samples_sent, events_sent;
+    uint32_t callstat_funcs_sent, callstat_edges_sent;
     bool meta_sent;
     sg_meta meta_last;
     /* Delta state, as a reader will have it. */
@@ -355,6 +356,68 @@ static int writer_put_meta(sg_sgl_writer *w, const sg_profile *p)
     return rc;
 }
 
+/*
+ * One CALLSTATS record per batch of new function and edge rows (at most
+ * SG_SGL_RECORD_MAX_ROWS of each), as columns: the keys, then each number.
+ */
+static int writer_put_callstats(sg_sgl_writer *w, const sg_profile *p)
+{
+    const sg_callstats *c = &p->callstats;
+    while (w->callstat_funcs_sent < c->func_count || w->callstat_edges_sent < c->edge_count) {
+        uint32_t f0 = w->callstat_funcs_sent, e0 = w->callstat_edges_sent;
+        uint32_t nf = c->func_count - f0 > SG_SGL_RECORD_MAX_ROWS ? SG_SGL_RECORD_MAX_ROWS
+                                                                  : c->func_count - f0;
+        uint32_t ne = c->edge_count - e0 > SG_SGL_RECORD_MAX_ROWS ? SG_SGL_RECORD_MAX_ROWS
+                                                                  : c->edge_count - e0;
+        for (uint32_t i = f0; i < f0 + nf; i++)
+            if (c->funcs[i].frame >= p->frames.count || !sg_call_numbers_valid(&c->funcs[i].n, 0))
+                return writer_fail(w, SG_PROFILE_EINVAL,
+                                   "call statistics of function row %u are bad", i);
+        for (uint32_t i = e0; i < e0 + ne; i++) {
+            const sg_callstats_edge *e = &c->edges[i];
+            if (e->caller >= p->frames.count || e->callee >= p->frames.count ||
+                !sg_call_numbers_valid(&e->n, e->flags))
+                return writer_fail(w, SG_PROFILE_EINVAL, "call statistics of edge row %u are bad",
+                                   i);
+        }
+        sg_bytes_out *r = &w->rec;
+        sg_bytes_put_varint(r, f0);
+        sg_bytes_put_varint(r, nf);
+        sg_bytes_put_varint(r, e0);
+        sg_bytes_put_varint(r, ne);
+        for (uint32_t i = f0; i < f0 + nf; i++)
+            sg_bytes_put_varint(r, c->funcs[i].frame);
+        for (uint32_t i = f0; i < f0 + nf; i++)
+            sg_bytes_put_varint(r, c->funcs[i].n.cc);
+        for (uint32_t i = f0; i < f0 + nf; i++)
+            sg_bytes_put_varint(r, c->funcs[i].n.nc);
+        for (uint32_t i = f0; i < f0 + nf; i++)
+            sg_bytes_put_varint(r, c->funcs[i].n.tt_ns);
+        for (uint32_t i = f0; i < f0 + nf; i++)
+            sg_bytes_put_varint(r, c->funcs[i].n.ct_ns);
+        for (uint32_t i = e0; i < e0 + ne; i++)
+            sg_bytes_put_varint(r, c->edges[i].caller);
+        for (uint32_t i = e0; i < e0 + ne; i++)
+            sg_bytes_put_varint(r, c->edges[i].callee);
+        for (uint32_t i = e0; i < e0 + ne; i++)
+            sg_bytes_put_u8(r, (uint8_t)c->edges[i].flags);
+        for (uint32_t i = e0; i < e0 + ne; i++)
+            sg_bytes_put_varint(r, c->edges[i].n.cc);
+        for (uint32_t i = e0; i < e0 + ne; i++)
+            sg_bytes_put_varint(r, c->edges[i].n.nc);
+        for (uint32_t i = e0; i < e0 + ne; i++)
+            sg_bytes_put_varint(r, c->edges[i].n.tt_ns);
+        for (uint32_t i = e0; i < e0 + ne; i++)
+            sg_bytes_put_varint(r, c->edges[i].n.ct_ns);
+        int rc = writer_end_record(w, SG_SGL_REC_CALLSTATS);
+        if (rc != 0)
+            return rc;
+        w->callstat_funcs_sent = f0 + nf;
+        w->callstat_edges_sent = e0 + ne;
+    }
+    return SG_PROFILE_OK;
+}
+
 /* The zigzag delta, in stored units, from the previous time. Samples of one
  * sweep share a time, so the division is skipped when the time repeats. */
 static inline uint64_t time_delta(time_state *prev, uint64_t t, uint64_t unit)
@@ -476,13 +539,15 @@ static int writer_encode_new_rows(sg_sgl_writer *w, const sg_profile *p)
     if (p->strings.count < w->strings_sent || p->frames.count < w->frames_sent ||
         p->stacks.count < w->stacks_sent || p->threads.count < w->threads_sent ||
         p->samples.count < w->samples_sent || p->events.count < w->events_sent ||
-        p->sources.count < w->sources_sent)
+        p->sources.count < w->sources_sent || p->callstats.func_count < w->callstat_funcs_sent ||
+        p->callstats.edge_count < w->callstat_edges_sent)
         return writer_fail(w, SG_PROFILE_EINVAL, "the profile lost rows since the last flush");
     int rc;
     if ((rc = writer_put_strings(w, &p->strings)) != 0 || (rc = writer_put_frames(w, p)) != 0 ||
         (rc = writer_put_stacks(w, p)) != 0 || (rc = writer_put_threads(w, p)) != 0 ||
         (rc = writer_put_sources(w, p)) != 0 || (rc = writer_put_meta(w, p)) != 0 ||
-        (rc = writer_put_events(w, p)) != 0 || (rc = writer_put_samples(w, p)) != 0)
+        (rc = writer_put_callstats(w, p)) != 0 || (rc = writer_put_events(w, p)) != 0 ||
+        (rc = writer_put_samples(w, p)) != 0)
         return rc;
     return SG_PROFILE_OK;
 }

@@ -35,8 +35,20 @@ void sg_fuzz_check_profile(const sg_profile *p)
     for (size_t i = 0; i < p->samples.count; i++) {
         CHECK(p->samples.thread[i] < p->threads.count);
         CHECK(p->samples.stack[i] == SG_STACK_NONE || p->samples.stack[i] < p->stacks.count);
-        /* pstats profiles (no stacks) keep their statistics in extra flag bits */
+        /* a profile with stacks holds only the flags this version defines */
         CHECK(!p->meta.has_stacks || (p->samples.flags[i] & ~SG_SAMPLE_ALL_FLAGS) == 0);
+    }
+    const sg_callstats *c = &p->callstats;
+    for (uint32_t i = 0; i < c->func_count; i++) {
+        CHECK(c->funcs[i].frame < p->frames.count);
+        CHECK(sg_call_numbers_valid(&c->funcs[i].n, 0));
+        CHECK(sg_callstats_find_func(c, c->funcs[i].frame) == i);
+    }
+    for (uint32_t i = 0; i < c->edge_count; i++) {
+        const sg_callstats_edge *e = &c->edges[i];
+        CHECK(e->caller < p->frames.count && e->callee < p->frames.count);
+        CHECK(sg_call_numbers_valid(&e->n, e->flags));
+        CHECK(sg_callstats_find_edge(c, e->caller, e->callee) == i);
     }
     for (size_t i = 0; i < p->events.count; i++) {
         CHECK(p->events.thread[i] == SG_THREAD_NONE || p->events.thread[i] < p->threads.count);

@@ -2,8 +2,9 @@
  * test_function_table.c — the function table and top stacks against
  * brute-force references on random profiles (random call paths with
  * recursion, several threads, random weights, samples with no stack): for
- * every grouping and thread filter, self and total per key equal a
- * per-sample walk with "seen" stamps, and the order is as asked. A pstats
+ * every grouping, thread filter and time range (samples in time order or
+ * shuffled), self and total per key equal a per-sample walk with "seen"
+ * stamps, and the order (self, total or name) is as asked. A pstats
  * profile's table reproduces its numbers exactly, and groups of several
  * functions get the documented "calls entering the group" estimate.
  */
@@ -136,11 +137,14 @@ static size_t ref_slot(reference *ref, uint64_t key)
 }
 
 static void brute_force(const sg_profile *p, const uint32_t *frame_package, int by,
-                        const bool *threads, reference *ref)
+                        const bool *threads, uint64_t t0, uint64_t t1, reference *ref)
 {
     memset(ref, 0, sizeof *ref);
     for (size_t i = 0; i < p->samples.count; i++) {
         if (threads != NULL && !threads[p->samples.thread[i]])
+            continue;
+        uint64_t time = p->samples.time_ns[i];
+        if ((t0 != 0 || t1 != 0) && (time < t0 || (t1 != 0 && time >= t1)))
             continue;
         uint64_t w = p->samples.weight[i];
         ref->all += w;
@@ -158,16 +162,28 @@ static void brute_force(const sg_profile *p, const uint32_t *frame_package, int 
     }
 }
 
-static void check_table(const sg_profile *p, int by, int sort, const bool *threads)
+/* A row's name as SG_FTABLE_SORT_NAME orders it. */
+static const char *name_of_row(const sg_profile *p, const sg_ftable *t, const sg_ftable_row *row,
+                               int by)
+{
+    if (by == SG_FTABLE_BY_PACKAGE)
+        return t->packages.items[row->package].name;
+    if (by == SG_FTABLE_BY_FILE)
+        return sg_strings_get(&p->strings, row->file);
+    return sg_strings_get(&p->strings, p->frames.rows[row->frame].name);
+}
+
+static void check_table_range(const sg_profile *p, int by, int sort, const bool *threads,
+                              uint64_t t0, uint64_t t1)
 {
     sg_ftable t;
-    sg_ftable_options o = {.by = by, .sort = sort, .threads = threads};
+    sg_ftable_options o = {.by = by, .sort = sort, .threads = threads, .t0_ns = t0, .t1_ns = t1};
     assert_int_equal(sg_ftable_build(p, &o, &t), 0);
     uint32_t frame_package[NFRAMES];
     sg_packages pk;
     assert_int_equal(sg_packages_classify(p, &pk, frame_package), 0);
     static reference ref;
-    brute_force(p, frame_package, by, threads, &ref);
+    brute_force(p, frame_package, by, threads, t0, t1, &ref);
     assert_int_equal(t.total_weight, ref.all);
     assert_false(t.from_pstats);
     size_t nonzero = 0;
@@ -183,7 +199,10 @@ static void check_table(const sg_profile *p, int by, int sort, const bool *threa
                      (unsigned long long)row->total, (unsigned long long)ref.self[k],
                      (unsigned long long)ref.total[k]);
         assert_true(row->total >= row->self);
-        if (i > 0) {
+        if (i > 0 && sort == SG_FTABLE_SORT_NAME)
+            assert_true(
+                strcmp(name_of_row(p, &t, &t.rows[i - 1], by), name_of_row(p, &t, row, by)) <= 0);
+        else if (i > 0) {
             uint64_t a = sort == SG_FTABLE_SORT_SELF ? t.rows[i - 1].self : t.rows[i - 1].total;
             uint64_t b = sort == SG_FTABLE_SORT_SELF ? row->self : row->total;
             assert_true(a >= b);
@@ -193,6 +212,11 @@ static void check_table(const sg_profile *p, int by, int sort, const bool *threa
     }
     sg_packages_free(&pk);
     sg_ftable_free(&t);
+}
+
+static void check_table(const sg_profile *p, int by, int sort, const bool *threads)
+{
+    check_table_range(p, by, sort, threads, 0, 0);
 }
 
 static void test_random_profiles(void **state)
@@ -353,12 +377,56 @@ static void test_pstats_table(void **state)
     sg_bytes_free(&w.out);
 }
 
+/* Time ranges: random_profile's sample i is at i * 1000 ns, in order. */
+static void test_time_range(void **state)
+{
+    (void)state;
+    static const uint64_t ranges[][2] = {
+        {0, 1},       {1, 0},       {500000, 0},
+        {0, 1000000}, {999, 1001},  {1000000, 2000000},
+        {2999000, 0}, {5000000, 0}, {2000000, 1000000},
+    };
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        sg_profile *p = random_profile(seed * 7919, 3000);
+        bool mask[NTHREADS] = {true, false, true};
+        for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++)
+            for (int by = SG_FTABLE_BY_FUNCTION; by <= SG_FTABLE_BY_PACKAGE; by++) {
+                check_table_range(p, by, SG_FTABLE_SORT_SELF, NULL, ranges[r][0], ranges[r][1]);
+                check_table_range(p, by, SG_FTABLE_SORT_TOTAL, mask, ranges[r][0], ranges[r][1]);
+            }
+        /* Out of order (as an importer may append): the same numbers, found
+         * sample by sample instead of by binary search. */
+        rng g = {seed};
+        for (size_t i = 0; i < p->samples.count; i++) {
+            size_t j = below(&g, (uint32_t)p->samples.count);
+            uint64_t x = p->samples.time_ns[i];
+            p->samples.time_ns[i] = p->samples.time_ns[j];
+            p->samples.time_ns[j] = x;
+        }
+        for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++)
+            check_table_range(p, SG_FTABLE_BY_FUNCTION, SG_FTABLE_SORT_SELF, mask, ranges[r][0],
+                              ranges[r][1]);
+        sg_profile_free(p);
+    }
+}
+
+static void test_sort_by_name(void **state)
+{
+    (void)state;
+    sg_profile *p = random_profile(4242, 2000);
+    for (int by = SG_FTABLE_BY_FUNCTION; by <= SG_FTABLE_BY_PACKAGE; by++)
+        check_table(p, by, SG_FTABLE_SORT_NAME, NULL);
+    sg_profile_free(p);
+}
+
 static void test_bad_options(void **state)
 {
     (void)state;
     sg_profile *p = sg_profile_new();
     sg_ftable t;
     sg_ftable_options o = {.by = 9};
+    assert_int_equal(sg_ftable_build(p, &o, &t), SG_PROFILE_EINVAL);
+    o = (sg_ftable_options){.sort = SG_FTABLE_SORT_NAME + 1};
     assert_int_equal(sg_ftable_build(p, &o, &t), SG_PROFILE_EINVAL);
     o = (sg_ftable_options){.by = SG_FTABLE_BY_FILE};
     assert_int_equal(sg_ftable_build(p, &o, &t), 0); /* an empty profile: an empty table */
@@ -374,6 +442,8 @@ int main(void)
         cmocka_unit_test(test_top_stacks),
         cmocka_unit_test(test_pstats_table),
         cmocka_unit_test(test_bad_options),
+        cmocka_unit_test(test_time_range),
+        cmocka_unit_test(test_sort_by_name), /* one test a line */
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

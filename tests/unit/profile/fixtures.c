@@ -89,6 +89,37 @@ void fx_workload_init(fx_workload *w, const fx_shape *shape, uint64_t seed)
         }
     }
     free(frames);
+    if (shape->callstats)
+        fx_add_callstats(p, &w->rng);
+}
+
+void fx_add_callstats(sg_profile *p, fx_rng *rng)
+{
+    sg_callstats *c = &p->callstats;
+    for (uint32_t f = 0; f < p->frames.count; f++) {
+        if (sg_callstats_find_func(c, f) != SG_CALLSTATS_NONE)
+            continue;
+        bool extreme = c->func_count == 0; /* the first row: the largest values */
+        uint64_t cc = extreme ? SG_CALLSTATS_MAX_COUNT : fx_below(rng, 1000);
+        sg_call_numbers n = {
+            .cc = cc,
+            .nc = extreme ? SG_CALLSTATS_MAX_COUNT : cc + fx_below(rng, 50),
+            .tt_ns = extreme ? SG_CALLSTATS_MAX_NS : fx_next(rng) >> 24,
+            .ct_ns = extreme ? SG_CALLSTATS_MAX_NS : fx_next(rng) >> 23,
+        };
+        assert_int_equal(sg_callstats_add_func(c, f, &n, NULL), 0);
+        uint32_t caller = fx_below(rng, p->frames.count);
+        if (sg_callstats_find_edge(c, caller, f) != SG_CALLSTATS_NONE)
+            continue;
+        uint32_t flags = fx_below(rng, 4) == 0 ? SG_CALLSTATS_COUNT_ONLY : 0;
+        sg_call_numbers e = {.nc = fx_below(rng, 100000)};
+        if (flags == 0) {
+            e.cc = fx_below(rng, 100000);
+            e.tt_ns = fx_next(rng) >> 30;
+            e.ct_ns = extreme ? SG_CALLSTATS_MAX_NS : fx_next(rng) >> 29;
+        }
+        assert_int_equal(sg_callstats_add_edge(c, caller, f, flags, &e, NULL), 0);
+    }
 }
 
 void fx_add_sweeps(fx_workload *w, uint32_t sweeps)
@@ -172,6 +203,19 @@ void fx_assert_profiles_equal(const sg_profile *a, const sg_profile *b)
         assert_int_equal(a->sources.length[i], b->sources.length[i]);
         assert_memory_equal(a->sources.text[i], b->sources.text[i], a->sources.length[i]);
     }
+    const sg_callstats *ca = &a->callstats, *cb = &b->callstats;
+    assert_int_equal(ca->func_count, cb->func_count);
+    assert_int_equal(ca->edge_count, cb->edge_count);
+    for (uint32_t i = 0; i < ca->func_count; i++) {
+        assert_int_equal(ca->funcs[i].frame, cb->funcs[i].frame);
+        assert_memory_equal(&ca->funcs[i].n, &cb->funcs[i].n, sizeof(sg_call_numbers));
+    }
+    for (uint32_t i = 0; i < ca->edge_count; i++) {
+        assert_int_equal(ca->edges[i].caller, cb->edges[i].caller);
+        assert_int_equal(ca->edges[i].callee, cb->edges[i].callee);
+        assert_int_equal(ca->edges[i].flags, cb->edges[i].flags);
+        assert_memory_equal(&ca->edges[i].n, &cb->edges[i].n, sizeof(sg_call_numbers));
+    }
     const sg_meta *ma = &a->meta, *mb = &b->meta;
     assert_int_equal(ma->command, mb->command);
     assert_int_equal(ma->python_version, mb->python_version);
@@ -217,6 +261,18 @@ void fx_assert_invariants(const sg_profile *p)
     }
     for (uint32_t i = 0; i < p->sources.count; i++)
         assert_true(p->sources.file[i] < ns);
+    const sg_callstats *c = &p->callstats;
+    for (uint32_t i = 0; i < c->func_count; i++) {
+        assert_true(c->funcs[i].frame < p->frames.count);
+        assert_true(sg_call_numbers_valid(&c->funcs[i].n, 0));
+        assert_int_equal(sg_callstats_find_func(c, c->funcs[i].frame), i);
+    }
+    for (uint32_t i = 0; i < c->edge_count; i++) {
+        const sg_callstats_edge *e = &c->edges[i];
+        assert_true(e->caller < p->frames.count && e->callee < p->frames.count);
+        assert_true(sg_call_numbers_valid(&e->n, e->flags));
+        assert_int_equal(sg_callstats_find_edge(c, e->caller, e->callee), i);
+    }
     assert_true(p->meta.command < ns && p->meta.python_version < ns && p->meta.host < ns &&
                 p->meta.spyglass_version < ns);
     assert_true(p->meta.mode <= SG_MODE_CPU && p->meta.weight_unit <= SG_WEIGHT_UNIT_MAX);

@@ -32,6 +32,7 @@ typedef struct fx_shape {
     uint32_t stay_percent; /* chance a thread keeps its previous path */
     bool events;           /* add GC events and markers */
     bool sources;          /* embed a few source texts */
+    bool callstats;        /* add call statistics (fx_add_callstats) */
 } fx_shape;
 
 /* A profile with metadata, threads and the path pool but no samples yet;
@@ -49,6 +50,11 @@ typedef struct fx_workload {
 void fx_workload_init(fx_workload *w, const fx_shape *shape, uint64_t seed);
 void fx_add_sweeps(fx_workload *w, uint32_t sweeps);
 void fx_workload_free(fx_workload *w); /* frees w->p too */
+
+/* Give every frame of p that has no function row one, with random numbers,
+ * and an edge into it from a random caller (one in four count-only); the
+ * first call also adds rows with the largest numbers the table allows. */
+void fx_add_callstats(sg_profile *p, fx_rng *rng);
 
 /* Assert (cmocka) that every table and the metadata are equal. */
 void fx_assert_profiles_equal(const sg_profile *a, const sg_profile *b);

@@ -1,7 +1,7 @@
 /*
  * test_oom.c — out-of-memory faults: every allocation the profile library
- * makes is failed in turn (once, and from then on), while a profile is
- * built, written, read back and exported. Each run must either succeed or
+ * makes is failed in turn (once, and from then on), while a profile (with
+ * call statistics) is built, written, read back and exported. Each run must either succeed or
  * return an error status, never crash, and (under ASan) never leak; a
  * table left behind by a failed call must still be consistent.
  *
@@ -102,6 +102,12 @@ static int scenario(const sg_profile *from, const char *path, sg_profile **out)
     for (uint32_t i = 0; rc == 0 && i < from->sources.count; i++)
         rc = sg_sources_add(&p->sources, from->sources.file[i], from->sources.text[i],
                             from->sources.length[i]);
+    const sg_callstats *cs = &from->callstats;
+    for (uint32_t i = 0; rc == 0 && i < cs->func_count; i++)
+        rc = sg_callstats_add_func(&p->callstats, cs->funcs[i].frame, &cs->funcs[i].n, NULL);
+    for (uint32_t i = 0; rc == 0 && i < cs->edge_count; i++)
+        rc = sg_callstats_add_edge(&p->callstats, cs->edges[i].caller, cs->edges[i].callee,
+                                   cs->edges[i].flags, &cs->edges[i].n, NULL);
     p->meta = from->meta;
     /* Whatever happened, the tables hold consistent rows. */
     fx_assert_invariants(p);
@@ -150,6 +156,7 @@ static void run_faults(bool sticky_mode)
         .stay_percent = 50,
         .events = true,
         .sources = true,
+        .callstats = true,
     };
     fx_workload w;
     fx_workload_init(&w, &shape, 11);

@@ -1,10 +1,11 @@
 /*
  * test_pstats.c — pstats in and out: a cProfile-shaped file imports into
- * the model with every number exact (functions and edges, read back
- * through pstats_model.h), the time samples sum to each function's tt,
- * profile-module bare counts and CPython's sampled marker are handled,
- * duplicate keys keep the last value as Python does; exporting a pstats
- * profile gives back the same numbers; exporting samples matches a
+ * the model with every number exact (functions and edges, in the profile's
+ * call-statistics table), the samples are time only (no flags, plain
+ * weights) and sum to each function's tt, profile-module bare counts and
+ * CPython's sampled marker are handled, duplicate keys keep the last value
+ * as Python does (in the stats dict and in a callers dict); exporting a
+ * pstats profile gives back the same numbers; exporting samples matches a
  * brute-force per-sample computation; bad files are refused with an
  * offset, and no truncation or mutation crashes the importer.
  */
@@ -20,7 +21,7 @@
 
 #include "profile/format_list.h"
 #include "profile/marshal.h"
-#include "profile/pstats_model.h"
+#include "profile/profile.h"
 
 /* ---- building pstats files ---------------------------------------------- */
 
@@ -110,13 +111,47 @@ static uint32_t frame_of(const sg_profile *p, fn f)
     return 0;
 }
 
-static const sg_pstats_edge *edge_of(const sg_pstats_stats *st, uint32_t caller, uint32_t callee)
+static const sg_callstats_func *func_of(const sg_profile *p, uint32_t frame)
 {
-    for (uint32_t k = st->callers_start[callee]; k < st->callers_start[callee + 1]; k++)
-        if (st->edges[k].caller == caller)
-            return &st->edges[k];
-    fail_msg("no edge %u -> %u", caller, callee);
-    return NULL;
+    uint32_t row = sg_callstats_find_func(&p->callstats, frame);
+    if (row == SG_CALLSTATS_NONE)
+        fail_msg("no function row for frame %u", frame);
+    return &p->callstats.funcs[row];
+}
+
+static const sg_callstats_edge *edge_of(const sg_profile *p, uint32_t caller, uint32_t callee)
+{
+    uint32_t row = sg_callstats_find_edge(&p->callstats, caller, callee);
+    if (row == SG_CALLSTATS_NONE)
+        fail_msg("no edge %u -> %u", caller, callee);
+    return &p->callstats.edges[row];
+}
+
+/* The depth-2 stack row [caller, callee]. */
+static uint32_t edge_row(const sg_profile *p, uint32_t caller, uint32_t callee)
+{
+    for (uint32_t r = 0; r < p->stacks.count; r++) {
+        const sg_stack_row *row = &p->stacks.rows[r];
+        if (row->depth == 2 && row->frame == callee && p->stacks.rows[row->parent].frame == caller)
+            return r;
+    }
+    fail_msg("no stack row %u -> %u", caller, callee);
+    return 0;
+}
+
+/* Samples are time only: no flags, and they sum to the functions' tt. */
+static void assert_time_only(const sg_profile *p)
+{
+    uint64_t sum = 0, tt = 0;
+    for (size_t i = 0; i < p->samples.count; i++) {
+        assert_int_equal(p->samples.flags[i], 0);
+        assert_int_equal(p->samples.time_ns[i], 0);
+        assert_true(p->stacks.rows[p->samples.stack[i]].depth <= 2);
+        sum += p->samples.weight[i];
+    }
+    for (uint32_t i = 0; i < p->callstats.func_count; i++)
+        tt += p->callstats.funcs[i].n.tt_ns;
+    assert_int_equal(sum, tt);
 }
 
 static void test_import_cprofile(void **state)
@@ -126,37 +161,42 @@ static void test_import_cprofile(void **state)
     sg_profile *p = import(&w);
     assert_false(p->meta.has_stacks);
     assert_int_equal(p->meta.weight_unit, SG_WEIGHT_NANOSECONDS);
-    sg_pstats_stats st;
-    assert_int_equal(sg_pstats_stats_read(p, &st), 0);
     uint32_t f_main = frame_of(p, MAIN), f_work = frame_of(p, WORK), f_fib = frame_of(p, FIB),
              f_len = frame_of(p, LEN);
-    const sg_pstats_func *fib = &st.funcs[f_fib];
-    assert_true(fib->present);
-    assert_int_equal(fib->cc, 10);
-    assert_int_equal(fib->nc, 177);
-    assert_int_equal(fib->tt_ns, 6000000000ull); /* 6.0000000004 s rounds to the ns */
-    assert_int_equal(fib->ct_ns, 7000000000ull);
-    assert_int_equal(st.funcs[f_main].tt_ns, 1000);
-    assert_int_equal(st.funcs[f_len].nc, 300);
-    assert_int_equal(st.total_tt_ns, 1000 + 250000000ull + 6000000000ull + 200000000ull);
+    /* one function row per key, one edge row per caller entry, in file order */
+    assert_int_equal(p->callstats.func_count, 4);
+    assert_int_equal(p->callstats.edge_count, 5);
+    assert_int_equal(p->callstats.funcs[0].frame, f_main);
+    assert_int_equal(p->callstats.funcs[3].frame, f_len);
+    const sg_callstats_func *fib = func_of(p, f_fib);
+    assert_int_equal(fib->n.cc, 10);
+    assert_int_equal(fib->n.nc, 177);
+    assert_int_equal(fib->n.tt_ns, 6000000000ull); /* 6.0000000004 s rounds to the ns */
+    assert_int_equal(fib->n.ct_ns, 7000000000ull);
+    assert_int_equal(func_of(p, f_main)->n.tt_ns, 1000);
+    assert_int_equal(func_of(p, f_len)->n.nc, 300);
 
-    const sg_pstats_edge *rec = edge_of(&st, f_fib, f_fib);
-    assert_int_equal(rec->nc, 167);
-    assert_int_equal(rec->cc, 0);
-    assert_int_equal(rec->tt_ns, 5500000000ull);
-    assert_int_equal(rec->ct_ns, 6500000000ull);
-    assert_false(rec->bare_count);
-    const sg_pstats_edge *wl = edge_of(&st, f_work, f_len);
-    assert_int_equal(wl->nc, 100);
-    assert_int_equal(wl->tt_ns, 50000000);
-    assert_int_equal(st.callers_start[f_main + 1] - st.callers_start[f_main], 0);
+    const sg_callstats_edge *rec = edge_of(p, f_fib, f_fib);
+    assert_int_equal(rec->n.nc, 167);
+    assert_int_equal(rec->n.cc, 0);
+    assert_int_equal(rec->n.tt_ns, 5500000000ull);
+    assert_int_equal(rec->n.ct_ns, 6500000000ull);
+    assert_int_equal(rec->flags, 0);
+    const sg_callstats_edge *wl = edge_of(p, f_work, f_len);
+    assert_int_equal(wl->n.nc, 100);
+    assert_int_equal(wl->n.tt_ns, 50000000);
+    sg_callstats_callers callers;
+    assert_int_equal(sg_callstats_callers_build(&p->callstats, p->frames.count, &callers), 0);
+    assert_int_equal(callers.start[f_main + 1] - callers.start[f_main], 0);
+    assert_int_equal(callers.start[f_fib + 1] - callers.start[f_fib], 2);
+    assert_int_equal(p->callstats.edges[callers.row[callers.start[f_fib]]].caller, f_work);
+    sg_callstats_callers_free(&callers);
 
     /* Time samples: a consumer that knows nothing of pstats sees exact self
      * times, each edge's own time under its caller. */
+    assert_time_only(p);
     uint64_t leaf_time[8] = {0}, edge_time = 0;
     for (size_t i = 0; i < p->samples.count; i++) {
-        if (sg_pstats_is_stat(p->samples.flags[i]))
-            continue;
         const sg_stack_row *row = &p->stacks.rows[p->samples.stack[i]];
         leaf_time[row->frame] += p->samples.weight[i];
         if (row->depth == 2 && row->frame == f_fib && p->stacks.rows[row->parent].frame == f_fib)
@@ -165,7 +205,6 @@ static void test_import_cprofile(void **state)
     assert_int_equal(leaf_time[f_fib], 6000000000ull);
     assert_int_equal(edge_time, 5500000000ull);
     assert_int_equal(leaf_time[f_work], 250000000ull);
-    sg_pstats_stats_free(&st);
     sg_profile_free(p);
     sg_bytes_free(&w.out);
 }
@@ -195,20 +234,23 @@ static void test_import_bare_counts_and_marker(void **state)
     sg_marshal_put_dict_end(&w);
 
     sg_profile *p = import(&w);
-    sg_pstats_stats st;
-    assert_int_equal(sg_pstats_stats_read(p, &st), 0);
     uint32_t f_main = frame_of(p, MAIN), f_work = frame_of(p, WORK), f_fib = frame_of(p, FIB);
-    assert_int_equal(st.funcs[f_main].nc, 2);
-    assert_int_equal(st.funcs[f_main].tt_ns, 250000000);
-    assert_int_equal(st.funcs[f_fib].cc, 4);
-    const sg_pstats_edge *e = edge_of(&st, f_fib, f_work);
-    assert_true(e->bare_count);
-    assert_int_equal(e->nc, 2);
+    assert_int_equal(p->callstats.func_count, 3);
+    assert_int_equal(func_of(p, f_main)->n.nc, 2);
+    assert_int_equal(func_of(p, f_main)->n.tt_ns, 250000000);
+    assert_int_equal(func_of(p, f_fib)->n.cc, 4);
+    const sg_callstats_edge *e = edge_of(p, f_fib, f_work);
+    assert_int_equal(e->flags, SG_CALLSTATS_COUNT_ONLY);
+    assert_int_equal(e->n.nc, 2);
+    assert_int_equal(e->n.cc, 0);
+    assert_int_equal(e->n.tt_ns, 0);
+    assert_int_equal(e->n.ct_ns, 0);
+    assert_time_only(p);
     /* work's 0.3 s is split 1:2 between its callers by count */
     uint64_t under_fib = 0, under_main = 0;
     for (size_t i = 0; i < p->samples.count; i++) {
         const sg_stack_row *row = &p->stacks.rows[p->samples.stack[i]];
-        if (sg_pstats_is_stat(p->samples.flags[i]) || row->frame != f_work || row->depth != 2)
+        if (row->frame != f_work || row->depth != 2)
             continue;
         if (p->stacks.rows[row->parent].frame == f_fib)
             under_fib += p->samples.weight[i];
@@ -220,7 +262,6 @@ static void test_import_bare_counts_and_marker(void **state)
     /* the marker is not a function */
     for (uint32_t f = 0; f < p->frames.count; f++)
         assert_string_not_equal(sg_strings_get(&p->strings, p->frames.rows[f].file), "__sampled__");
-    sg_pstats_stats_free(&st);
     sg_profile_free(p);
     sg_bytes_free(&w.out);
 }
@@ -238,31 +279,62 @@ static void test_import_odd_numbers(void **state)
     sg_marshal_put_dict_end(&w);
     sg_marshal_put_dict_end(&w);
     sg_profile *p = import(&w);
-    sg_pstats_stats st;
-    assert_int_equal(sg_pstats_stats_read(p, &st), 0);
     uint32_t f_work = frame_of(p, WORK);
-    assert_int_equal(st.funcs[f_work].nc, 4);
-    assert_int_equal(st.funcs[f_work].cc, 9);
-    assert_int_equal(st.funcs[f_work].tt_ns, 1000000000);
-    const sg_pstats_edge *a = edge_of(&st, frame_of(p, MAIN), f_work);
-    const sg_pstats_edge *b = edge_of(&st, frame_of(p, FIB), f_work);
-    assert_int_equal(a->tt_ns, 700000000);
-    assert_int_equal(b->tt_ns, 600000000);
-    assert_int_equal(a->cc, 5);
-    assert_int_equal(b->cc, 1);
+    assert_int_equal(func_of(p, f_work)->n.nc, 4);
+    assert_int_equal(func_of(p, f_work)->n.cc, 9);
+    assert_int_equal(func_of(p, f_work)->n.tt_ns, 1000000000);
+    const sg_callstats_edge *a = edge_of(p, frame_of(p, MAIN), f_work);
+    const sg_callstats_edge *b = edge_of(p, frame_of(p, FIB), f_work);
+    assert_int_equal(a->n.tt_ns, 700000000);
+    assert_int_equal(b->n.tt_ns, 600000000);
+    assert_int_equal(a->n.cc, 5);
+    assert_int_equal(b->n.cc, 1);
     /* the time samples still sum to tt, split 7:6 */
+    assert_time_only(p);
+    uint32_t a_row = edge_row(p, frame_of(p, MAIN), f_work);
     uint64_t shares[2] = {0, 0};
-    for (size_t i = 0; i < p->samples.count; i++) {
-        uint32_t r = p->samples.stack[i];
-        if (sg_pstats_is_stat(p->samples.flags[i]))
-            continue;
-        shares[r == a->row ? 0 : 1] += p->samples.weight[i];
-    }
+    for (size_t i = 0; i < p->samples.count; i++)
+        shares[p->samples.stack[i] == a_row ? 0 : 1] += p->samples.weight[i];
     assert_int_equal(shares[0] + shares[1], 1000000000);
     assert_int_equal(shares[0], 538461538);
-    sg_pstats_stats_free(&st);
     sg_profile_free(p);
     sg_bytes_free(&w.out);
+}
+
+/* The call statistics of a and b are equal row by row, keys compared by
+ * the frames' text (file, name, line). */
+static bool same_frame(const sg_profile *a, uint32_t fa, const sg_profile *b, uint32_t fb)
+{
+    const sg_frame *x = &a->frames.rows[fa], *y = &b->frames.rows[fb];
+    return x->first_line == y->first_line &&
+           strcmp(sg_strings_get(&a->strings, x->file), sg_strings_get(&b->strings, y->file)) ==
+               0 &&
+           strcmp(sg_strings_get(&a->strings, x->name), sg_strings_get(&b->strings, y->name)) == 0;
+}
+
+static void assert_numbers_equal(const sg_call_numbers *x, const sg_call_numbers *y)
+{
+    assert_int_equal(x->cc, y->cc);
+    assert_int_equal(x->nc, y->nc);
+    assert_int_equal(x->tt_ns, y->tt_ns);
+    assert_int_equal(x->ct_ns, y->ct_ns);
+}
+
+static void assert_callstats_equal(const sg_profile *a, const sg_profile *b)
+{
+    const sg_callstats *x = &a->callstats, *y = &b->callstats;
+    assert_int_equal(x->func_count, y->func_count);
+    assert_int_equal(x->edge_count, y->edge_count);
+    for (uint32_t i = 0; i < x->func_count; i++) {
+        assert_true(same_frame(a, x->funcs[i].frame, b, y->funcs[i].frame));
+        assert_numbers_equal(&x->funcs[i].n, &y->funcs[i].n);
+    }
+    for (uint32_t i = 0; i < x->edge_count; i++) {
+        assert_true(same_frame(a, x->edges[i].caller, b, y->edges[i].caller));
+        assert_true(same_frame(a, x->edges[i].callee, b, y->edges[i].callee));
+        assert_int_equal(x->edges[i].flags, y->edges[i].flags);
+        assert_numbers_equal(&x->edges[i].n, &y->edges[i].n);
+    }
 }
 
 /* Export a pstats profile and import it again: every number survives. */
@@ -279,28 +351,77 @@ static void test_pstats_round_trip(void **state)
     fclose(out);
     sg_profile *q = NULL;
     assert_int_equal(sg_import_pstats((uint8_t *)text, len, NULL, &q, err, sizeof err), 0);
-    sg_pstats_stats a, b;
-    assert_int_equal(sg_pstats_stats_read(p, &a), 0);
-    assert_int_equal(sg_pstats_stats_read(q, &b), 0);
-    assert_int_equal(a.nfuncs, b.nfuncs);
-    assert_int_equal(a.nedges, b.nedges);
-    for (uint32_t f = 0; f < a.nfuncs; f++) {
-        assert_int_equal(a.funcs[f].nc, b.funcs[f].nc);
-        assert_int_equal(a.funcs[f].cc, b.funcs[f].cc);
-        assert_int_equal(a.funcs[f].tt_ns, b.funcs[f].tt_ns);
-        assert_int_equal(a.funcs[f].ct_ns, b.funcs[f].ct_ns);
-    }
-    for (uint32_t e = 0; e < a.nedges; e++) {
-        assert_int_equal(a.edges[e].caller, b.edges[e].caller);
-        assert_int_equal(a.edges[e].nc, b.edges[e].nc);
-        assert_int_equal(a.edges[e].tt_ns, b.edges[e].tt_ns);
-        assert_int_equal(a.edges[e].ct_ns, b.edges[e].ct_ns);
-    }
-    sg_pstats_stats_free(&a);
-    sg_pstats_stats_free(&b);
+    assert_callstats_equal(p, q);
     sg_profile_free(p);
     sg_profile_free(q);
     free(text);
+    sg_bytes_free(&w.out);
+}
+
+/* The same numbers with bare counts (the profile module), written back as
+ * bare counts. */
+static void test_pstats_round_trip_bare_counts(void **state)
+{
+    (void)state;
+    sg_marshal_writer w = {0};
+    sg_marshal_put_dict_begin(&w);
+    put_stats(&w, WORK, 3, 3, 0.3, 0.9);
+    put_key(&w, MAIN);
+    sg_marshal_put_int(&w, 1);
+    put_key(&w, FIB);
+    sg_marshal_put_int(&w, 2);
+    sg_marshal_put_dict_end(&w);
+    put_stats(&w, FIB, 4, 5, 0.5, 0.6);
+    sg_marshal_put_dict_end(&w);
+    sg_marshal_put_dict_end(&w);
+    sg_profile *p = import(&w);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    char err[256];
+    assert_int_equal(sg_export_pstats(p, out, NULL, err, sizeof err), 0);
+    fclose(out);
+    sg_profile *q = NULL;
+    assert_int_equal(sg_import_pstats((uint8_t *)text, len, NULL, &q, err, sizeof err), 0);
+    assert_callstats_equal(p, q);
+    assert_int_equal(edge_of(q, frame_of(q, MAIN), frame_of(q, WORK))->flags,
+                     SG_CALLSTATS_COUNT_ONLY);
+    sg_profile_free(p);
+    sg_profile_free(q);
+    free(text);
+    sg_bytes_free(&w.out);
+}
+
+/* A caller that appears twice in one callers dict keeps its last value, as
+ * Python's dict does; so does a function key that appears twice. */
+static void test_duplicate_caller_keeps_last(void **state)
+{
+    (void)state;
+    sg_marshal_writer w = {0};
+    sg_marshal_put_dict_begin(&w);
+    put_stats(&w, WORK, 5, 5, 1.0, 2.0);
+    put_edge(&w, MAIN, 1, 1, 0.25, 0.5);
+    put_edge(&w, FIB, 2, 2, 0.25, 0.5);
+    put_edge(&w, MAIN, 3, 3, 0.5, 1.5);
+    sg_marshal_put_dict_end(&w);
+    sg_marshal_put_dict_end(&w);
+    sg_profile *p = import(&w);
+    uint32_t f_work = frame_of(p, WORK), f_main = frame_of(p, MAIN);
+    assert_int_equal(p->callstats.func_count, 1);
+    assert_int_equal(p->callstats.edge_count, 2);
+    const sg_callstats_edge *e = edge_of(p, f_main, f_work);
+    assert_int_equal(e->n.nc, 3);
+    assert_int_equal(e->n.tt_ns, 500000000);
+    assert_int_equal(e->n.ct_ns, 1500000000);
+    /* the time is spread over the two edges that remain */
+    assert_time_only(p);
+    uint64_t under_main = 0;
+    uint32_t r = edge_row(p, f_main, f_work);
+    for (size_t i = 0; i < p->samples.count; i++)
+        if (p->samples.stack[i] == r)
+            under_main += p->samples.weight[i];
+    assert_int_equal(under_main, 500000000);
+    sg_profile_free(p);
     sg_bytes_free(&w.out);
 }
 
@@ -541,6 +662,8 @@ int main(void)
         cmocka_unit_test(test_import_bare_counts_and_marker),
         cmocka_unit_test(test_import_odd_numbers),
         cmocka_unit_test(test_pstats_round_trip),
+        cmocka_unit_test(test_pstats_round_trip_bare_counts),
+        cmocka_unit_test(test_duplicate_caller_keeps_last),
         cmocka_unit_test(test_export_samples),
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_truncations_and_mutations),

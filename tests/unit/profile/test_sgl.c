@@ -1,9 +1,9 @@
 /*
  * test_sgl.c — .sgl round trips: a profile written and read back is equal
  * table by table, whether written in one flush or in many, with or without
- * events, sources, metadata changes, empty stacks and odd weights; the
- * reader's info reports complete files, and file-level errors carry the
- * path.
+ * events, sources, call statistics (added between flushes too), metadata
+ * changes, empty stacks and odd weights; the reader's info reports
+ * complete files, and file-level errors carry the path.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,6 +29,7 @@ static const fx_shape small_shape = {
     .stay_percent = 70,
     .events = true,
     .sources = true,
+    .callstats = true,
 };
 
 static const sg_sgl_writer_options exact = {.time_resolution_ns = 1};
@@ -88,6 +89,7 @@ static void test_round_trip_many_flushes(void **state)
             assert_int_equal(sg_stacks_intern(&w.p->stacks, w.path_stack[0], frame, 2, &stack), 0);
             assert_int_equal(sg_profile_intern_thread(w.p, 90000 + round, name, &thread), 0);
             assert_int_equal(sg_profile_add_sample(w.p, w.now_ns, thread, stack, 0, 5), 0);
+            fx_add_callstats(w.p, &rng); /* the new frame's row, and an edge into it */
         }
         if (round == 100)
             assert_int_equal(sg_profile_set_meta_text(w.p, &w.p->meta.python_version, "3.13.0"), 0);
@@ -175,6 +177,17 @@ static void test_edge_values(void **state)
                                                i == 2 ? UINT32_MAX : (uint32_t)i),
                          0);
     assert_int_equal(sg_profile_add_event(p, UINT64_MAX, SG_EVENT_GC_STOP, t1, "gen2"), 0);
+    /* call statistics at their limits, a self-edge, a count-only edge */
+    sg_call_numbers most = {SG_CALLSTATS_MAX_COUNT, SG_CALLSTATS_MAX_COUNT, SG_CALLSTATS_MAX_NS,
+                            SG_CALLSTATS_MAX_NS};
+    sg_call_numbers zero = {0, 0, 0, 0}, count = {.nc = UINT32_MAX + 1ull};
+    assert_int_equal(sg_callstats_add_func(&p->callstats, frame, &most, NULL), 0);
+    assert_int_equal(sg_callstats_add_edge(&p->callstats, frame, frame, 0, &zero, NULL), 0);
+    uint32_t other;
+    assert_int_equal(sg_profile_intern_frame(p, "b.py", 4, "g", 1, 0, &other), 0);
+    assert_int_equal(
+        sg_callstats_add_edge(&p->callstats, other, frame, SG_CALLSTATS_COUNT_ONLY, &count, NULL),
+        0);
     char path[256];
     fx_temp_path(path, sizeof path, "edge.sgl");
     fx_write_sgl(p, path, &exact);
@@ -269,6 +282,81 @@ static void test_writer_checks_references(void **state)
     unlink(path);
 }
 
+/* Call statistics naming a frame that does not exist are refused too. */
+static void test_writer_checks_callstats(void **state)
+{
+    (void)state;
+    sg_profile *p = sg_profile_new();
+    uint32_t frame;
+    assert_int_equal(sg_profile_intern_frame(p, "a.py", 4, "f", 1, 1, &frame), 0);
+    sg_call_numbers n = {1, 1, 10, 10};
+    assert_int_equal(sg_callstats_add_func(&p->callstats, frame, &n, NULL), 0);
+    assert_int_equal(sg_callstats_add_edge(&p->callstats, frame, 7, 0, &n, NULL), 0);
+    char path[256], err[256];
+    fx_temp_path(path, sizeof path, "badcs.sgl");
+    sg_sgl_writer *w;
+    assert_int_equal(sg_sgl_writer_open(path, NULL, &w, err, sizeof err), 0);
+    assert_int_equal(sg_sgl_writer_flush(w, p), SG_PROFILE_EINVAL);
+    assert_non_null(strstr(sg_sgl_writer_error(w), "edge row 0"));
+    assert_int_not_equal(sg_sgl_writer_close(w, p, err, sizeof err), 0);
+    sg_profile_free(p);
+    unlink(path);
+}
+
+/* Call statistics cost about what their numbers hold: 20,000 functions and
+ * 60,000 edges with random (incompressible) times stay under 16 bytes a
+ * row, and many records' worth read back whole. */
+static void test_callstats_size(void **state)
+{
+    (void)state;
+    sg_profile *p = sg_profile_new();
+    fx_rng rng = {77};
+    for (uint32_t i = 0; i < 20000; i++) {
+        char name[32];
+        uint32_t frame;
+        int len = snprintf(name, sizeof name, "f%u", i);
+        assert_int_equal(sg_profile_intern_frame(p, "mod.py", 6, name, (size_t)len, i + 1, &frame),
+                         0);
+    }
+    fx_add_callstats(p, &rng);
+    for (uint32_t i = 0; i < 40000; i++) {
+        uint32_t caller = fx_below(&rng, 20000), callee = fx_below(&rng, 20000);
+        sg_call_numbers n = {.cc = 3, .nc = 3, .tt_ns = fx_below(&rng, 1u << 30)};
+        n.ct_ns = n.tt_ns * 2;
+        if (sg_callstats_find_edge(&p->callstats, caller, callee) == SG_CALLSTATS_NONE)
+            assert_int_equal(sg_callstats_add_edge(&p->callstats, caller, callee, 0, &n, NULL), 0);
+    }
+    char path[256];
+    fx_temp_path(path, sizeof path, "cs-size.sgl");
+    size_t bare = 0;
+    {
+        sg_profile *q = sg_profile_new();
+        for (uint32_t i = 1; i < p->strings.count; i++) {
+            uint32_t id;
+            assert_int_equal(sg_strings_intern(&q->strings, sg_strings_get(&p->strings, i),
+                                               sg_strings_len(&p->strings, i), &id),
+                             0);
+        }
+        for (uint32_t i = 0; i < p->frames.count; i++) {
+            uint32_t id;
+            const sg_frame *f = &p->frames.rows[i];
+            assert_int_equal(sg_frames_intern(&q->frames, f->file, f->name, f->first_line, &id), 0);
+        }
+        bare = fx_write_sgl(q, path, NULL);
+        sg_profile_free(q);
+    }
+    size_t with = fx_write_sgl(p, path, NULL);
+    size_t rows = p->callstats.func_count + p->callstats.edge_count;
+    print_message("call statistics: %zu rows in %zu bytes (%.1f per row)\n", rows, with - bare,
+                  (double)(with - bare) / (double)rows);
+    assert_true(with - bare < 16 * rows);
+    sg_profile *q = read_back(path, NULL);
+    fx_assert_profiles_equal(p, q);
+    sg_profile_free(q);
+    sg_profile_free(p);
+    unlink(path);
+}
+
 static void test_open_errors(void **state)
 {
     (void)state;
@@ -327,6 +415,8 @@ int main(void)
         cmocka_unit_test(test_time_resolution),
         cmocka_unit_test(test_large_tables_split),
         cmocka_unit_test(test_writer_checks_references),
+        cmocka_unit_test(test_writer_checks_callstats),
+        cmocka_unit_test(test_callstats_size),
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_writer_on_pipe),
     };

@@ -41,6 +41,7 @@ static const fx_shape tiny_shape = {
     .stay_percent = 60,
     .events = true,
     .sources = true,
+    .callstats = true,
 };
 
 static const sg_sgl_writer_options exact = {.time_resolution_ns = 1};
@@ -453,6 +454,44 @@ static void test_lying_records(void **state)
     /* end: counts must match */
     expect_record(SG_SGL_REC_END, (uint64_t[]){0, 0}, 2, NULL);
     expect_record(SG_SGL_REC_END, (uint64_t[]){3, 0}, 2, "holds 3 samples");
+    /* call statistics: first function row, count, first edge row, count,
+     * function columns (frame, cc, nc, tt, ct), edge columns (caller,
+     * callee, flags, cc, nc, tt, ct) */
+    expect_record(SG_SGL_REC_CALLSTATS,
+                  (uint64_t[]){0, 1, 0, 1, 0, 1, 2, 3, 4, 0, 0, 0, 5, 6, 7, 8}, 16, NULL);
+    expect_record(SG_SGL_REC_CALLSTATS,
+                  (uint64_t[]){0, 1, 0, 1, 0, 1, 2, 3, 4, 0, 0, 1, 0, 6, 0, 0}, 16, NULL);
+    expect_record(SG_SGL_REC_CALLSTATS, (uint64_t[]){0, 0, 0, 0}, 4, NULL);
+    expect_record(SG_SGL_REC_CALLSTATS, (uint64_t[]){0, 1, 0, 0, 1, 1, 2, 3, 4}, 9,
+                  "function row 0 names frame 1");
+    expect_record(SG_SGL_REC_CALLSTATS, (uint64_t[]){0, 0, 0, 1, 0, 3, 0, 5, 6, 7, 8}, 11,
+                  "edge row 0 names frame 3");
+    expect_record(SG_SGL_REC_CALLSTATS, (uint64_t[]){0, 0, 0, 1, 4, 0, 0, 5, 6, 7, 8}, 11,
+                  "edge row 0 names frame 4");
+    expect_record(SG_SGL_REC_CALLSTATS, (uint64_t[]){5, 1, 0, 0, 0, 1, 2, 3, 4}, 9,
+                  "starts at function row 5");
+    expect_record(SG_SGL_REC_CALLSTATS, (uint64_t[]){0, 0, 2, 1, 0, 0, 0, 5, 6, 7, 8}, 11,
+                  "starts at edge row 2");
+    expect_record(SG_SGL_REC_CALLSTATS, (uint64_t[]){0, 2, 0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4}, 14,
+                  "function row 1 repeats frame 0");
+    expect_record(SG_SGL_REC_CALLSTATS,
+                  (uint64_t[]){0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 5, 5, 6, 6, 7, 7, 8, 8}, 18,
+                  "edge row 1 repeats the edge");
+    expect_record(SG_SGL_REC_CALLSTATS, (uint64_t[]){0, 0, 0, 1, 0, 0, 2, 5, 6, 7, 8}, 11,
+                  "unknown flags 0x02");
+    expect_record(SG_SGL_REC_CALLSTATS, (uint64_t[]){0, 0, 0, 1, 0, 0, 1, 0, 6, 7, 0}, 11,
+                  "count-only edge");
+    expect_record(SG_SGL_REC_CALLSTATS, (uint64_t[]){0, 1, 0, 0, 0, 1, 2, (1ull << 62) + 1, 4}, 9,
+                  "out of range");
+    expect_record(SG_SGL_REC_CALLSTATS, (uint64_t[]){0, 1, 0, 0, 0, 1ull << 63, 2, 3, 4}, 9,
+                  "out of range");
+    expect_record(SG_SGL_REC_CALLSTATS, (uint64_t[]){0, 1000, 0, 0, 1}, 5, "cannot fit");
+    expect_record(SG_SGL_REC_CALLSTATS, (uint64_t[]){0, 1, 0, 1, 0, 1, 2, 3, 4, 0, 0, 0, 5, 6}, 14,
+                  "cannot fit");
+    expect_record(SG_SGL_REC_CALLSTATS, (uint64_t[]){0, 1, 0, 0, 0, 1, 2, 300}, 8,
+                  "ends too early"); /* 5 bytes of columns, but no ct */
+    expect_record(SG_SGL_REC_CALLSTATS, (uint64_t[]){0, 1, 0, 0, 0, 1, 2, 3, 4, 9}, 10,
+                  "left over");
     /* types: optional ones are skipped, others refused */
     expect_record(0x41, (uint64_t[]){1, 2, 3}, 3, NULL);
     expect_record(0x21, (uint64_t[]){1, 2, 3}, 3, "unknown record type 0x21");

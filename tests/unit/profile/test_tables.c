@@ -1,8 +1,10 @@
 /*
  * test_tables.c — the model's tables: interning gives one id per distinct
  * key, ids are dense and stable across growth, references are checked,
- * 10,000-deep stacks need no recursion, and the small tables (samples,
- * events, sources) keep what they were given.
+ * 10,000-deep stacks need no recursion, the small tables (samples,
+ * events, sources) keep what they were given, and call statistics are
+ * interned by key, refuse repeats and bad numbers without changing, and
+ * group edges by callee in row order.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -233,6 +235,125 @@ static void test_sources_cap(void **state)
     sg_sources_free(&s);
 }
 
+static sg_call_numbers numbers(uint64_t i)
+{
+    return (sg_call_numbers){.cc = i, .nc = i + 1, .tt_ns = i * 1000, .ct_ns = i * 3000};
+}
+
+static void test_callstats(void **state)
+{
+    (void)state;
+    sg_callstats c;
+    sg_callstats_init(&c);
+    assert_true(sg_callstats_empty(&c));
+    assert_int_equal(sg_callstats_find_func(&c, 0), SG_CALLSTATS_NONE);
+    assert_int_equal(sg_callstats_find_edge(&c, 0, 0), SG_CALLSTATS_NONE);
+    /* Enough rows to grow both arrays and both indexes many times. */
+    enum { N = 20000 };
+    for (uint32_t f = 0; f < N; f++) {
+        sg_call_numbers n = numbers(f);
+        uint32_t row;
+        assert_int_equal(sg_callstats_add_func(&c, N - 1 - f, &n, &row), 0);
+        assert_int_equal(row, f);
+        /* f → f + 1, and f → f (recursion) */
+        assert_int_equal(sg_callstats_add_edge(&c, f, (f + 1) % N, 0, &n, &row), 0);
+        assert_int_equal(row, 2 * f);
+        assert_int_equal(sg_callstats_add_edge(&c, f, f, 0, &n, NULL), 0);
+    }
+    assert_false(sg_callstats_empty(&c));
+    assert_int_equal(c.func_count, N);
+    assert_int_equal(c.edge_count, 2 * N);
+    for (uint32_t f = 0; f < N; f++) {
+        uint32_t row = sg_callstats_find_func(&c, f);
+        assert_int_equal(row, N - 1 - f);
+        assert_int_equal(c.funcs[row].frame, f);
+        assert_int_equal(c.funcs[row].n.nc, row + 1);
+        row = sg_callstats_find_edge(&c, f, (f + 1) % N);
+        assert_int_equal(row, 2 * f);
+        assert_int_equal(c.edges[row].n.ct_ns, f * 3000ull);
+        assert_int_equal(sg_callstats_find_edge(&c, f, f), 2 * f + 1);
+        assert_int_equal(sg_callstats_find_edge(&c, (f + 1) % N, f), SG_CALLSTATS_NONE);
+    }
+    /* A repeated key is refused and changes nothing. */
+    sg_call_numbers n = numbers(5);
+    assert_int_equal(sg_callstats_add_func(&c, 7, &n, NULL), SG_PROFILE_EINVAL);
+    assert_int_equal(sg_callstats_add_edge(&c, 3, 4, 0, &n, NULL), SG_PROFILE_EINVAL);
+    assert_int_equal(c.funcs[N - 1 - 7].n.nc, N - 1 - 7 + 1);
+    assert_int_equal(c.func_count, N);
+    assert_int_equal(c.edge_count, 2 * N);
+    sg_callstats_free(&c);
+}
+
+static void test_callstats_numbers(void **state)
+{
+    (void)state;
+    sg_callstats c;
+    sg_callstats_init(&c);
+    sg_call_numbers most = {SG_CALLSTATS_MAX_COUNT, SG_CALLSTATS_MAX_COUNT, SG_CALLSTATS_MAX_NS,
+                            SG_CALLSTATS_MAX_NS};
+    assert_true(sg_call_numbers_valid(&most, 0));
+    assert_int_equal(sg_callstats_add_func(&c, 0, &most, NULL), 0);
+    sg_call_numbers bad = most;
+    bad.nc++;
+    assert_false(sg_call_numbers_valid(&bad, 0));
+    assert_int_equal(sg_callstats_add_func(&c, 1, &bad, NULL), SG_PROFILE_EINVAL);
+    bad = most;
+    bad.tt_ns++;
+    assert_int_equal(sg_callstats_add_edge(&c, 0, 1, 0, &bad, NULL), SG_PROFILE_EINVAL);
+    /* count-only edges hold nc alone; unknown flags are refused */
+    sg_call_numbers count = {.nc = 12};
+    assert_int_equal(sg_callstats_add_edge(&c, 0, 1, SG_CALLSTATS_COUNT_ONLY, &most, NULL),
+                     SG_PROFILE_EINVAL);
+    assert_int_equal(sg_callstats_add_edge(&c, 0, 1, 0x80, &count, NULL), SG_PROFILE_EINVAL);
+    assert_int_equal(c.edge_count, 0);
+    assert_int_equal(sg_callstats_add_edge(&c, 0, 1, SG_CALLSTATS_COUNT_ONLY, &count, NULL), 0);
+    assert_int_equal(c.edges[0].flags, SG_CALLSTATS_COUNT_ONLY);
+    assert_int_equal(c.func_count, 1);
+    sg_callstats_free(&c);
+    /* The profile owns one, empty until filled. */
+    sg_profile *p = sg_profile_new();
+    assert_true(sg_callstats_empty(&p->callstats));
+    assert_int_equal(sg_callstats_add_func(&p->callstats, 0, &count, NULL), 0);
+    sg_profile_free(p);
+}
+
+static void test_callstats_callers(void **state)
+{
+    (void)state;
+    sg_callstats c;
+    sg_callstats_init(&c);
+    sg_call_numbers n = {1, 1, 1, 1};
+    /* edges into 2 from 5, 0, 3 (in that order), into 0 from 2, none into 1 */
+    const uint32_t edge[][2] = {{5, 2}, {2, 0}, {0, 2}, {3, 2}, {4, 4}};
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(sg_callstats_add_edge(&c, edge[i][0], edge[i][1], 0, &n, NULL), 0);
+    sg_callstats_callers g;
+    assert_int_equal(sg_callstats_callers_build(&c, 6, &g), 0);
+    assert_int_equal(g.start[0], 0);
+    assert_int_equal(g.start[1], 1); /* 0: edge 1 */
+    assert_int_equal(g.row[0], 1);
+    assert_int_equal(g.start[2], 1); /* 1: none */
+    assert_int_equal(g.start[3], 4); /* 2: edges 0, 2, 3 in row order */
+    assert_int_equal(g.row[1], 0);
+    assert_int_equal(g.row[2], 2);
+    assert_int_equal(g.row[3], 3);
+    assert_int_equal(g.start[4], 4);
+    assert_int_equal(g.start[5], 5); /* 4: edge 4 */
+    assert_int_equal(g.row[4], 4);
+    assert_int_equal(g.start[6], 5);
+    sg_callstats_callers_free(&g);
+    /* a frame past the profile's is refused */
+    assert_int_equal(sg_callstats_callers_build(&c, 5, &g), SG_PROFILE_EINVAL);
+    sg_callstats_callers_free(&g);
+    sg_callstats_free(&c);
+    /* an empty table groups nothing */
+    sg_callstats_init(&c);
+    assert_int_equal(sg_callstats_callers_build(&c, 0, &g), 0);
+    assert_int_equal(g.start[0], 0);
+    sg_callstats_callers_free(&g);
+    sg_callstats_free(&c);
+}
+
 static void test_strerror(void **state)
 {
     (void)state;
@@ -252,6 +373,9 @@ int main(void)
         cmocka_unit_test(test_threads_intern),
         cmocka_unit_test(test_samples_and_events),
         cmocka_unit_test(test_sources_cap),
+        cmocka_unit_test(test_callstats),
+        cmocka_unit_test(test_callstats_numbers),
+        cmocka_unit_test(test_callstats_callers),
         cmocka_unit_test(test_strerror),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
