@@ -16,6 +16,7 @@
 #include "profile/hash.h"
 #include "profile/sort.h"
 #include "profile/stack_forest.h"
+#include "analyze/view.h"
 
 #define UNSET UINT32_MAX
 
@@ -51,13 +52,14 @@ static int new_key(keyset *k, sg_ftable_row info, uint32_t *out)
 }
 
 /* Keys by (frame, line): an open-addressing index over the rows' pairs. */
-static int line_keys(const sg_profile *p, const uint32_t *frame_package, keyset *k)
+static int line_keys(const sg_profile *p, const sg_stacks *st, const uint32_t *frame_package,
+                     keyset *k)
 {
     uint64_t *slots = NULL;
     uint32_t mask = 0;
     int rc = SG_PROFILE_OK;
-    for (uint32_t r = 0; r < p->stacks.count && rc == 0; r++) {
-        const sg_stack_row *row = &p->stacks.rows[r];
+    for (uint32_t r = 0; r < st->count && rc == 0; r++) {
+        const sg_stack_row *row = &st->rows[r];
         if ((rc = sg_hash_index_reserve(&slots, &mask, k->count)) != 0)
             break;
         uint32_t hash = sg_hash_u32x3(row->frame, row->line, 0x11e5);
@@ -86,11 +88,11 @@ static int line_keys(const sg_profile *p, const uint32_t *frame_package, keyset 
     return rc;
 }
 
-static int build_keys(const sg_profile *p, int by, bool from_callstats, const sg_packages *pk,
-                      const uint32_t *frame_package, keyset *k)
+static int build_keys(const sg_profile *p, const sg_stacks *st, int by, bool from_callstats,
+                      const sg_packages *pk, const uint32_t *frame_package, keyset *k)
 {
     uint32_t nf = p->frames.count;
-    k->of_row = malloc(((size_t)p->stacks.count + 1) * sizeof *k->of_row);
+    k->of_row = malloc(((size_t)st->count + 1) * sizeof *k->of_row);
     k->of_frame = malloc(((size_t)nf + 1) * sizeof *k->of_frame);
     if (k->of_row == NULL || k->of_frame == NULL)
         return SG_PROFILE_ENOMEM;
@@ -141,88 +143,34 @@ static int build_keys(const sg_profile *p, int by, bool from_callstats, const sg
         return rc;
     if (by == SG_FTABLE_BY_LINE && !from_callstats) {
         k->count = 0; /* sampled: keys are the rows' (frame, line) pairs */
-        return line_keys(p, frame_package, k);
+        return line_keys(p, st, frame_package, k);
     }
-    for (uint32_t r = 0; r < p->stacks.count; r++)
-        k->of_row[r] = k->of_frame[p->stacks.rows[r].frame];
+    for (uint32_t r = 0; r < st->count; r++)
+        k->of_row[r] = k->of_frame[st->rows[r].frame];
     return SG_PROFILE_OK;
 }
 
 /* ---- sampled profiles --------------------------------------------------- */
 
-/* The first sample at or after time t of samples in time order. */
-static size_t first_at(const sg_samples *s, uint64_t t)
+static int sampled_table(const sg_view_resolved *rv, const keyset *k, sg_ftable *t, bool *listed)
 {
-    size_t lo = 0, hi = s->count;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->time_ns[mid] < t)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-/* The samples [*first, *last) to look at for the range [t0, t1) (see
- * function_table.h). When they are not in time order the whole table is
- * returned and *check says every sample's time must be tested. */
-static void sample_range(const sg_samples *s, uint64_t t0, uint64_t t1, size_t *first, size_t *last,
-                         bool *check)
-{
-    *first = 0;
-    *last = s->count;
-    *check = false;
-    if (t0 == 0 && t1 == 0)
-        return;
-    for (size_t i = 1; i < s->count; i++)
-        if (s->time_ns[i - 1] > s->time_ns[i]) {
-            *check = true;
-            return;
-        }
-    *first = first_at(s, t0);
-    *last = t1 == 0 ? s->count : first_at(s, t1);
-    if (*last < *first)
-        *last = *first; /* t1 <= t0: an empty range */
-}
-
-static int sampled_table(const sg_profile *p, const sg_ftable_options *o, const keyset *k,
-                         sg_ftable *t, bool *listed)
-{
-    uint32_t nrows = p->stacks.count;
-    uint64_t *row_weight = calloc((size_t)nrows + 1, sizeof *row_weight);
-    if (row_weight == NULL)
-        return SG_PROFILE_ENOMEM;
-    const sg_samples *s = &p->samples;
-    size_t first, last;
-    bool check_time;
-    sample_range(s, o->t0_ns, o->t1_ns, &first, &last, &check_time);
-    for (size_t i = first; i < last; i++) {
-        if (o->threads != NULL && !o->threads[s->thread[i]])
-            continue;
-        if (check_time &&
-            (s->time_ns[i] < o->t0_ns || (o->t1_ns != 0 && s->time_ns[i] >= o->t1_ns)))
-            continue;
-        t->total_weight += s->weight[i];
-        t->total_samples++;
-        if (s->stack[i] != SG_STACK_NONE)
-            row_weight[s->stack[i]] += s->weight[i];
-    }
-    for (uint32_t r = 0; r < nrows; r++)
-        t->rows[k->of_row[r]].self += row_weight[r];
+    const sg_stacks *st = rv->stacks;
+    t->total_weight = rv->total_weight;
+    t->total_samples = rv->total_samples;
+    for (uint32_t r = 0; r < st->count; r++)
+        t->rows[k->of_row[r]].self += rv->row_weight[r];
     uint64_t *total = calloc((size_t)k->count + 1, sizeof *total);
     int rc = total == NULL ? SG_PROFILE_ENOMEM : SG_PROFILE_OK;
     if (rc == 0) {
-        const uint64_t *self[1] = {row_weight};
+        const uint64_t *self[1] = {rv->row_weight};
         uint64_t *totals[1] = {total};
-        rc = sg_stack_forest_totals(&p->stacks, k->of_row, k->count, 1, self, totals);
+        rc = sg_stack_forest_totals(st, k->of_row, k->count, 1, self, totals);
     }
     for (uint32_t key = 0; rc == 0 && key < k->count; key++) {
         t->rows[key].total = total[key];
         listed[key] = t->rows[key].self != 0 || total[key] != 0;
     }
     free(total);
-    free(row_weight);
     return rc;
 }
 
@@ -287,14 +235,14 @@ static void add_entering_calls(const sg_callstats *cs, const sg_callstats_caller
     }
 }
 
-static int callstats_table(const sg_profile *p, const sg_ftable_options *o, const keyset *k,
-                           sg_ftable *t, bool *listed)
+static int callstats_table(const sg_profile *p, const bool *threads, const keyset *k, sg_ftable *t,
+                           bool *listed)
 {
     t->from_pstats = true;
-    if (o->threads != NULL) {
+    if (threads != NULL) {
         bool any = false;
         for (uint32_t i = 0; i < p->threads.count; i++)
-            any |= o->threads[i];
+            any |= threads[i];
         if (!any)
             return SG_PROFILE_OK;
     }
@@ -399,8 +347,16 @@ int sg_ftable_build(const sg_profile *p, const sg_ftable_options *opts, sg_ftabl
     if (rc == 0)
         rc = sg_packages_classify(p, &out->packages, frame_package);
     bool from_callstats = !sg_callstats_empty(&p->callstats);
+    sg_view legacy = {.t0_ns = opts->t0_ns, .t1_ns = opts->t1_ns, .threads = opts->threads};
+    const sg_view *view = opts->view != NULL ? opts->view : &legacy;
+    sg_view_resolved rv;
     if (rc == 0)
-        rc = build_keys(p, opts->by, from_callstats, &out->packages, frame_package, &k);
+        rc = from_callstats ? sg_view_resolve(p, &(sg_view){.threads = view->threads}, &rv)
+                            : sg_view_resolve(p, view, &rv);
+    else
+        memset(&rv, 0, sizeof rv);
+    if (rc == 0)
+        rc = build_keys(p, rv.stacks, opts->by, from_callstats, &out->packages, frame_package, &k);
     if (rc != 0)
         goto out;
     /* rows[key] starts as the key's identity; the sums fill in */
@@ -414,8 +370,8 @@ int sg_ftable_build(const sg_profile *p, const sg_ftable_options *opts, sg_ftabl
     if (k.count > 0)
         memcpy(rows, k.info, (size_t)k.count * sizeof *rows);
     out->rows = rows;
-    rc = from_callstats ? callstats_table(p, opts, &k, out, listed)
-                        : sampled_table(p, opts, &k, out, listed);
+    rc = from_callstats ? callstats_table(p, view->threads, &k, out, listed)
+                        : sampled_table(&rv, &k, out, listed);
     out->rows = NULL;
     if (rc != 0)
         goto out;
@@ -435,6 +391,7 @@ int sg_ftable_build(const sg_profile *p, const sg_ftable_options *opts, sg_ftabl
         out->rows[i] = rows[order[i]];
     out->count = n;
 out:
+    sg_view_resolved_free(&rv);
     free(frame_package);
     free(order);
     free(rows);

@@ -33,6 +33,11 @@
  * sample, with the same result. Call statistics have no time axis: a
  * range leaves their table whole.
  *
+ * Any view (view.h) applies through opts->view: the table is then that of
+ * the transformed stacks (focus, exclude, hidden frames, collapsed
+ * recursion) and the kept samples. opts->threads, t0_ns and t1_ns are the
+ * older spelling of the view's same fields, used when view is NULL.
+ *
  * Ownership: sg_ftable_build fills a table the caller releases with
  * sg_ftable_free.
  */
@@ -44,6 +49,7 @@
 #include <stdint.h>
 
 #include "analyze/package.h"
+#include "analyze/view.h"
 #include "profile/profile.h"
 
 enum sg_ftable_by {
@@ -68,6 +74,7 @@ typedef struct sg_ftable_options {
      * sample_table.h); t1_ns = 0 means no upper bound, so zeroed options
      * keep every sample. */
     uint64_t t0_ns, t1_ns;
+    const sg_view *view; /* NULL: threads, t0_ns, t1_ns above; else this view (they are unused) */
 } sg_ftable_options;
 
 typedef struct sg_ftable_row {

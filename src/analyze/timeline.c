@@ -1,0 +1,570 @@
+/*
+ * timeline.c — per-thread flame chart, state lanes and events at pixel
+ * resolution (see timeline.h).
+ *
+ * The query walks each thread's columns left to right with an explicit
+ * stack of open spans (call node and output slot per depth). A column's
+ * stack is compared with the open spans from its newest frame upwards, so
+ * a column costs the depth that changed, not the whole stack; a span's
+ * slot is reserved when it opens (so spans come out ordered by x0, then
+ * depth) and completed when it closes, its weight taken from a per-column
+ * prefix sum.
+ */
+#include "analyze/timeline.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "profile/hash.h"
+#include "profile/sort.h"
+
+#define UNSET UINT32_MAX
+
+/* ---- the index --------------------------------------------------------- */
+
+/* node[r] = the first row with r's path of frames (lines ignored). */
+static int call_nodes(const sg_stacks *st, uint32_t *node)
+{
+    uint64_t *slots = NULL;
+    uint32_t mask = 0, count = 0;
+    int rc = SG_PROFILE_OK;
+    for (uint32_t r = 0; r < st->count; r++) {
+        const sg_stack_row *row = &st->rows[r];
+        uint32_t parent = row->parent == SG_STACK_NONE ? UNSET : node[row->parent];
+        uint32_t hash = sg_hash_u32x3(parent, row->frame, 0x70de);
+        uint32_t found = UNSET;
+        if (slots != NULL)
+            for (uint32_t j = hash & mask; slots[j] != SG_HASH_EMPTY_SLOT; j = (j + 1) & mask) {
+                uint32_t c = sg_hash_slot_id(slots[j]);
+                const sg_stack_row *cr = &st->rows[c];
+                uint32_t cparent = cr->parent == SG_STACK_NONE ? UNSET : node[cr->parent];
+                if (sg_hash_slot_hash(slots[j]) == hash && cr->frame == row->frame &&
+                    cparent == parent) {
+                    found = c;
+                    break;
+                }
+            }
+        if (found == UNSET) {
+            if ((rc = sg_hash_index_reserve(&slots, &mask, count)) != 0)
+                break;
+            sg_hash_index_insert(slots, mask, hash, r);
+            count++;
+            found = r;
+        }
+        node[r] = found;
+    }
+    free(slots);
+    return rc;
+}
+
+static int compare_gc(const void *a, const void *b)
+{
+    const sg_tl_gc *x = a, *y = b;
+    if (x->start_ns != y->start_ns)
+        return x->start_ns < y->start_ns ? -1 : 1;
+    return (x->thread > y->thread) - (x->thread < y->thread);
+}
+
+static int compare_event_time(uint32_t a, uint32_t b, const void *ctx)
+{
+    const uint64_t *time = ctx;
+    return (time[a] > time[b]) - (time[a] < time[b]);
+}
+
+/* Markers in time order, GC pairs as intervals by start. */
+static int index_events(const sg_profile *p, sg_tlindex *ix)
+{
+    const sg_events *ev = &p->events;
+    uint32_t nthreads = p->threads.count;
+    if (ev->count > UINT32_MAX)
+        return SG_PROFILE_ELIMIT;
+    uint32_t *order = malloc((ev->count + 1) * sizeof *order);
+    uint32_t *open = malloc(((size_t)nthreads + 1) * sizeof *open); /* slot nthreads: NONE */
+    ix->markers = malloc((ev->count + 1) * sizeof *ix->markers);
+    ix->gcs = malloc((ev->count + 1) * sizeof *ix->gcs);
+    ix->gc_reach = malloc((ev->count + 1) * sizeof *ix->gc_reach);
+    int rc = SG_PROFILE_ENOMEM;
+    if (order == NULL || open == NULL || ix->markers == NULL || ix->gcs == NULL ||
+        ix->gc_reach == NULL)
+        goto out;
+    for (size_t i = 0; i < ev->count; i++)
+        order[i] = (uint32_t)i;
+    if ((rc = sg_sort_u32(order, ev->count, compare_event_time, ev->time_ns)) != 0)
+        goto out;
+    for (uint32_t t = 0; t <= nthreads; t++)
+        open[t] = UNSET;
+    uint64_t end = p->meta.duration_ns;
+    if (p->samples.count > 0 && ix->order.start[nthreads] > 0)
+        for (uint32_t t = 0; t < nthreads; t++)
+            if (ix->order.start[t + 1] > ix->order.start[t] &&
+                ix->time[ix->order.start[t + 1] - 1] > end)
+                end = ix->time[ix->order.start[t + 1] - 1];
+    for (size_t k = 0; k < ev->count; k++) {
+        uint32_t i = order[k];
+        uint32_t slot = ev->thread[i] < nthreads ? ev->thread[i] : nthreads;
+        if (ev->kind[i] == SG_EVENT_MARKER) {
+            ix->markers[ix->marker_count++] = i;
+        } else if (ev->kind[i] == SG_EVENT_GC_START) {
+            if (open[slot] == UNSET)
+                open[slot] = i; /* a nested start (should not happen) keeps the outer one */
+        } else if (ev->kind[i] == SG_EVENT_GC_STOP && open[slot] != UNSET) {
+            uint32_t s = open[slot];
+            ix->gcs[ix->gc_count++] =
+                (sg_tl_gc){ev->time_ns[s], ev->time_ns[i], ev->thread[s], ev->label[s]};
+            open[slot] = UNSET;
+        }
+    }
+    for (uint32_t t = 0; t <= nthreads; t++)
+        if (open[t] != UNSET) {
+            uint32_t s = open[t];
+            uint64_t stop = end > ev->time_ns[s] ? end : ev->time_ns[s];
+            ix->gcs[ix->gc_count++] = (sg_tl_gc){ev->time_ns[s], stop, ev->thread[s], ev->label[s]};
+        }
+    if (ix->gc_count > 1)
+        qsort(ix->gcs, ix->gc_count, sizeof *ix->gcs, compare_gc);
+    uint64_t reach = 0;
+    for (size_t i = 0; i < ix->gc_count; i++) {
+        if (ix->gcs[i].end_ns > reach)
+            reach = ix->gcs[i].end_ns;
+        ix->gc_reach[i] = reach;
+    }
+    rc = SG_PROFILE_OK;
+out:
+    free(order);
+    free(open);
+    return rc;
+}
+
+int sg_tlindex_build(const sg_profile *p, sg_tlindex *ix)
+{
+    memset(ix, 0, sizeof *ix);
+    ix->profile = p;
+    const sg_samples *s = &p->samples;
+    int rc = sg_timeline_build(p, &ix->order);
+    if (rc != 0)
+        return rc;
+    size_t n = ix->order.start[p->threads.count];
+    ix->time = malloc((n + 1) * sizeof *ix->time);
+    ix->node = malloc(((size_t)p->stacks.count + 1) * sizeof *ix->node);
+    if (ix->time == NULL || ix->node == NULL) {
+        rc = SG_PROFILE_ENOMEM;
+        goto out;
+    }
+    bool unit = true;
+    for (size_t pos = 0; pos < n; pos++) {
+        uint32_t i = ix->order.index[pos];
+        ix->time[pos] = s->time_ns[i];
+        unit &= s->weight[i] == 1;
+    }
+    if (!unit) {
+        ix->cum_weight = malloc((n + 1) * sizeof *ix->cum_weight);
+        if (ix->cum_weight == NULL) {
+            rc = SG_PROFILE_ENOMEM;
+            goto out;
+        }
+        ix->cum_weight[0] = 0;
+        for (size_t pos = 0; pos < n; pos++)
+            ix->cum_weight[pos + 1] = ix->cum_weight[pos] + s->weight[ix->order.index[pos]];
+    }
+    if ((rc = call_nodes(&p->stacks, ix->node)) == 0)
+        rc = index_events(p, ix);
+out:
+    if (rc != 0)
+        sg_tlindex_free(ix);
+    return rc;
+}
+
+void sg_tlindex_free(sg_tlindex *ix)
+{
+    sg_timeline_free(&ix->order);
+    free(ix->time);
+    free(ix->cum_weight);
+    free(ix->node);
+    free(ix->markers);
+    free(ix->gcs);
+    free(ix->gc_reach);
+    memset(ix, 0, sizeof *ix);
+}
+
+/* ---- output arrays ---------------------------------------------------- */
+
+static int grow(void **array, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return SG_PROFILE_OK;
+    size_t cap2 = *cap == 0 ? 256 : *cap * 2;
+    while (cap2 < need)
+        cap2 *= 2;
+    if (cap2 > SIZE_MAX / elem)
+        return SG_PROFILE_ELIMIT;
+    void *a = realloc(*array, cap2 * elem);
+    if (a == NULL)
+        return SG_PROFILE_ENOMEM;
+    *array = a;
+    *cap = cap2;
+    return SG_PROFILE_OK;
+}
+
+/* ---- the query ---------------------------------------------------------- */
+
+typedef struct query {
+    const sg_tlindex *ix;
+    const sg_profile *p;
+    const sg_view_resolved *view;
+    const sg_stacks *stacks; /* the view's (or the profile's) */
+    const uint32_t *node;    /* call node per row of stacks */
+    uint64_t t0, span;       /* t1 - t0 */
+    uint32_t width;
+    sg_tl *out;
+    size_t span_cap, state_cap, event_cap;
+    /* scratch, per thread */
+    uint64_t *col_weight; /* width + 1 prefix sums */
+    uint64_t *col_samples;
+    uint32_t *open_node, *open_slot; /* open spans per depth */
+    uint32_t *path;                  /* rows being pushed, newest first */
+    size_t open_cap;
+} query;
+
+static uint64_t boundary(const query *q, uint32_t k)
+{
+    return q->t0 + (uint64_t)((unsigned __int128)q->span * k / q->width);
+}
+
+/* The column holding time t (t0 <= t < t1). */
+static uint32_t column_of(const query *q, uint64_t t)
+{
+    uint32_t x = (uint32_t)((unsigned __int128)(t - q->t0) * q->width / q->span);
+    while (x + 1 < q->width && boundary(q, x + 1) <= t)
+        x++; /* rounding: make b(x) <= t < b(x + 1) exact */
+    while (x > 0 && boundary(q, x) > t)
+        x--;
+    return x;
+}
+
+/* The first position in [lo, hi) whose time is >= x; times before lo are < x. */
+static size_t gallop(const uint64_t *time, size_t lo, size_t hi, uint64_t x)
+{
+    if (lo >= hi || time[lo] >= x)
+        return lo;
+    size_t prev = lo, step = 1;
+    while (prev + step < hi && time[prev + step] < x) {
+        prev += step;
+        step *= 2;
+    }
+    size_t a = prev + 1, b = prev + step < hi ? prev + step : hi;
+    while (a < b) {
+        size_t mid = a + (b - a) / 2;
+        if (time[mid] < x)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    return a;
+}
+
+/* The transformed stack of sample i (SG_VIEW_DROPPED if the view drops it). */
+static uint32_t view_stack(const query *q, size_t i)
+{
+    const sg_view_resolved *v = q->view;
+    if (v == NULL)
+        return q->p->samples.stack[i];
+    if (!v->check_time && (i < v->first || i >= v->last))
+        return SG_VIEW_DROPPED; /* outside the view's own time range */
+    return sg_view_sample_stack(v, i);
+}
+
+static int reserve_open(query *q, size_t depth)
+{
+    if (depth <= q->open_cap)
+        return SG_PROFILE_OK;
+    size_t cap = q->open_cap == 0 ? 64 : q->open_cap;
+    while (cap < depth)
+        cap *= 2;
+    uint32_t *a = realloc(q->open_node, cap * sizeof *a);
+    if (a == NULL)
+        return SG_PROFILE_ENOMEM;
+    q->open_node = a;
+    uint32_t *b = realloc(q->open_slot, cap * sizeof *b);
+    if (b == NULL)
+        return SG_PROFILE_ENOMEM;
+    q->open_slot = b;
+    uint32_t *c = realloc(q->path, cap * sizeof *c);
+    if (c == NULL)
+        return SG_PROFILE_ENOMEM;
+    q->path = c;
+    q->open_cap = cap;
+    return SG_PROFILE_OK;
+}
+
+/* Close the open spans at depths >= keep, at column x. */
+static void close_spans(query *q, uint32_t *depth, uint32_t keep, uint32_t x)
+{
+    while (*depth > keep) {
+        sg_tl_span *sp = &q->out->spans[q->open_slot[--*depth]];
+        sp->x1 = x;
+        sp->end_ns = boundary(q, x);
+        sp->samples = q->col_samples[x] - q->col_samples[sp->x0];
+        sp->weight = q->col_weight[x] - q->col_weight[sp->x0];
+    }
+}
+
+/* Make the open spans those of stack s (a row of q->stacks) at column x. */
+static int open_spans(query *q, uint32_t thread, uint32_t *depth, uint32_t s, uint32_t x)
+{
+    const sg_stack_row *rows = q->stacks->rows;
+    int rc = reserve_open(q, rows[s].depth);
+    if (rc != 0)
+        return rc;
+    uint32_t n = 0, r = s;
+    while (r != SG_STACK_NONE) {
+        uint32_t d = rows[r].depth;
+        if (d <= *depth && q->open_node[d - 1] == q->node[r])
+            break;
+        q->path[n++] = r;
+        r = rows[r].parent;
+    }
+    close_spans(q, depth, r == SG_STACK_NONE ? 0 : rows[r].depth, x);
+    sg_tl *out = q->out;
+    if ((rc = grow((void **)&out->spans, &q->span_cap, out->span_count + n, sizeof *out->spans)) !=
+        0)
+        return rc;
+    while (n > 0) {
+        uint32_t row = q->path[--n];
+        out->spans[out->span_count] = (sg_tl_span){.thread = thread,
+                                                   .depth = *depth,
+                                                   .frame = rows[row].frame,
+                                                   .node = q->node[row],
+                                                   .x0 = x,
+                                                   .start_ns = boundary(q, x)};
+        q->open_node[*depth] = q->node[row];
+        q->open_slot[*depth] = (uint32_t)out->span_count++;
+        ++*depth;
+    }
+    return SG_PROFILE_OK;
+}
+
+static const uint32_t STATES[3] = {SG_SAMPLE_ON_CPU, SG_SAMPLE_HOLDS_GIL, SG_SAMPLE_IDLE};
+
+/* The state lanes of one thread from its per-column flags (0 = empty). */
+static int emit_states(query *q, uint32_t thread, const uint8_t *flags)
+{
+    sg_tl *out = q->out;
+    for (int k = 0; k < 3; k++) {
+        uint32_t run = UNSET;
+        for (uint32_t x = 0; x <= q->width; x++) {
+            bool on = x < q->width && (flags[x] & STATES[k]);
+            if (on && run == UNSET)
+                run = x;
+            if (!on && run != UNSET) {
+                int rc = grow((void **)&out->states, &q->state_cap, out->state_count + 1,
+                              sizeof *out->states);
+                if (rc != 0)
+                    return rc;
+                out->states[out->state_count++] =
+                    (sg_tl_state){thread, STATES[k], run, x, boundary(q, run), boundary(q, x)};
+                run = UNSET;
+            }
+        }
+    }
+    return SG_PROFILE_OK;
+}
+
+static int thread_lane(query *q, uint32_t thread, uint8_t *flags)
+{
+    const sg_tlindex *ix = q->ix;
+    const uint64_t *time = ix->time;
+    size_t g0 = ix->order.start[thread], g1 = ix->order.start[thread + 1];
+    size_t a = gallop(time, g0, g1, q->t0);
+    uint32_t depth = 0;
+    int rc = SG_PROFILE_OK;
+    q->col_weight[0] = q->col_samples[0] = 0;
+    for (uint32_t x = 0; x < q->width && rc == 0; x++) {
+        uint64_t b0 = boundary(q, x), b1 = boundary(q, x + 1);
+        uint64_t mid = b0 + (b1 - b0) / 2;
+        size_t e = gallop(time, a, g1, b1);
+        size_t after_mid = gallop(time, a, g1, mid + 1); /* g1: b1 may equal mid */
+        size_t rep = SIZE_MAX;
+        if (after_mid > g0) { /* the last sample at or before mid: does it cover mid? */
+            size_t j = after_mid - 1;
+            uint64_t end = time[j] + sg_timeline_duration(q->p, ix->order.index[j]);
+            if (j + 1 < g1 && time[j + 1] < end)
+                end = time[j + 1];
+            if (end > mid)
+                rep = j;
+        }
+        if (rep == SIZE_MAX && a < e)
+            rep = a;
+        uint64_t w = ix->cum_weight == NULL ? e - a : ix->cum_weight[e] - ix->cum_weight[a];
+        q->col_weight[x + 1] = q->col_weight[x] + w;
+        q->col_samples[x + 1] = q->col_samples[x] + (e - a);
+        a = e;
+        uint32_t s = SG_STACK_NONE;
+        flags[x] = 0;
+        if (rep != SIZE_MAX) {
+            size_t i = ix->order.index[rep];
+            flags[x] = q->p->samples.flags[i];
+            s = view_stack(q, i);
+        }
+        if (s == SG_STACK_NONE || s == SG_VIEW_DROPPED)
+            close_spans(q, &depth, 0, x);
+        else
+            rc = open_spans(q, thread, &depth, s, x);
+    }
+    close_spans(q, &depth, 0, q->width);
+    if (rc == 0)
+        rc = emit_states(q, thread, flags);
+    return rc;
+}
+
+static bool thread_kept(const query *q, uint32_t thread)
+{
+    if (q->view == NULL || q->view->threads == NULL || thread == SG_THREAD_NONE)
+        return true;
+    return q->view->threads[thread];
+}
+
+/* Append an event entry, or merge it into the thread's last entry when
+ * they touch the same column. last[thread slot] = that entry's index. */
+static int add_event(query *q, size_t *last, uint32_t slot, sg_tl_event e)
+{
+    sg_tl *out = q->out;
+    if (last[slot] != SIZE_MAX) {
+        sg_tl_event *l = &out->events[last[slot]];
+        if (l->kind == e.kind && e.x0 < l->x1) {
+            if (e.x1 > l->x1)
+                l->x1 = e.x1;
+            if (e.end_ns > l->end_ns)
+                l->end_ns = e.end_ns;
+            l->count++;
+            return SG_PROFILE_OK;
+        }
+    }
+    int rc = grow((void **)&out->events, &q->event_cap, out->event_count + 1, sizeof *out->events);
+    if (rc != 0)
+        return rc;
+    last[slot] = out->event_count;
+    out->events[out->event_count++] = e;
+    return SG_PROFILE_OK;
+}
+
+static int query_events(query *q)
+{
+    const sg_tlindex *ix = q->ix;
+    const sg_events *ev = &q->p->events;
+    uint32_t nthreads = q->p->threads.count;
+    uint64_t t1 = q->t0 + q->span;
+    size_t *last = malloc(((size_t)nthreads + 1) * sizeof *last);
+    if (last == NULL)
+        return SG_PROFILE_ENOMEM;
+    for (uint32_t t = 0; t <= nthreads; t++)
+        last[t] = SIZE_MAX;
+    int rc = SG_PROFILE_OK;
+    /* GCs overlapping [t0, t1): reach > t0 (reach never decreases) and start < t1 */
+    size_t lo = 0, hi = ix->gc_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ix->gc_reach[mid] <= q->t0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < ix->gc_count && ix->gcs[i].start_ns < t1 && rc == 0; i++) {
+        const sg_tl_gc *g = &ix->gcs[i];
+        if (g->end_ns <= q->t0 || !thread_kept(q, g->thread))
+            continue;
+        uint64_t s = g->start_ns > q->t0 ? g->start_ns : q->t0;
+        uint32_t x0 = column_of(q, s);
+        uint32_t x1 = g->end_ns >= t1 ? q->width : column_of(q, g->end_ns - 1) + 1;
+        if (x1 <= x0)
+            x1 = x0 + 1;
+        uint32_t slot = g->thread < nthreads ? g->thread : nthreads;
+        rc = add_event(q, last, slot,
+                       (sg_tl_event){g->thread, SG_EVENT_GC_START, g->label, 1, x0, x1, g->start_ns,
+                                     g->end_ns});
+    }
+    for (uint32_t t = 0; t <= nthreads; t++)
+        last[t] = SIZE_MAX;
+    lo = 0;
+    hi = ix->marker_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ev->time_ns[ix->markers[mid]] < q->t0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t k = lo; k < ix->marker_count && rc == 0; k++) {
+        uint32_t i = ix->markers[k];
+        if (ev->time_ns[i] >= t1)
+            break;
+        if (!thread_kept(q, ev->thread[i]))
+            continue;
+        uint32_t x = column_of(q, ev->time_ns[i]);
+        uint32_t slot = ev->thread[i] < nthreads ? ev->thread[i] : nthreads;
+        rc = add_event(q, last, slot,
+                       (sg_tl_event){ev->thread[i], SG_EVENT_MARKER, ev->label[i], 1, x, x + 1,
+                                     ev->time_ns[i], ev->time_ns[i]});
+    }
+    free(last);
+    return rc;
+}
+
+int sg_tl_query(const sg_tlindex *ix, const sg_view_resolved *view, uint64_t t0_ns, uint64_t t1_ns,
+                uint32_t width, sg_tl *out)
+{
+    memset(out, 0, sizeof *out);
+    if (t1_ns <= t0_ns || width == 0)
+        return SG_PROFILE_EINVAL;
+    const sg_profile *p = ix->profile;
+    if (view != NULL && view->profile != p)
+        return SG_PROFILE_EINVAL;
+    out->t0_ns = t0_ns;
+    out->t1_ns = t1_ns;
+    out->width = width;
+    query q = {.ix = ix,
+               .p = p,
+               .view = view,
+               .stacks = view == NULL ? &p->stacks : view->stacks,
+               .node = ix->node,
+               .t0 = t0_ns,
+               .span = t1_ns - t0_ns,
+               .width = width,
+               .out = out};
+    uint32_t *own_node = NULL;
+    uint8_t *flags = malloc((size_t)width + 1);
+    q.col_weight = malloc(((size_t)width + 1) * sizeof *q.col_weight);
+    q.col_samples = malloc(((size_t)width + 1) * sizeof *q.col_samples);
+    int rc = SG_PROFILE_ENOMEM;
+    if (flags == NULL || q.col_weight == NULL || q.col_samples == NULL)
+        goto out;
+    rc = SG_PROFILE_OK;
+    if (q.stacks != &p->stacks) { /* a transformed stack table: its own call nodes */
+        own_node = malloc(((size_t)q.stacks->count + 1) * sizeof *own_node);
+        rc = own_node == NULL ? SG_PROFILE_ENOMEM : call_nodes(q.stacks, own_node);
+        q.node = own_node;
+    }
+    for (uint32_t t = 0; t < p->threads.count && rc == 0; t++)
+        if (thread_kept(&q, t))
+            rc = thread_lane(&q, t, flags);
+    if (rc == 0)
+        rc = query_events(&q);
+out:
+    free(own_node);
+    free(flags);
+    free(q.col_weight);
+    free(q.col_samples);
+    free(q.open_node);
+    free(q.open_slot);
+    free(q.path);
+    if (rc != 0)
+        sg_tl_free(out);
+    return rc;
+}
+
+void sg_tl_free(sg_tl *t)
+{
+    free(t->spans);
+    free(t->states);
+    free(t->events);
+    memset(t, 0, sizeof *t);
+}
