@@ -20,6 +20,7 @@
 
 #include "cli/attach.h"
 #include "cli/commands.h"
+#include "cli/target_args.h"
 #include "collect/sampling_loop.h"
 #include "collect/target_set.h"
 #include "profile/export_collapsed.h"
@@ -29,18 +30,16 @@
 
 /* A chunk costs ~70 bytes of framing: flush each second when a thousand
  * samples wait, else every five seconds (what a SIGKILL can cost). */
-#define SG_FLUSH_EVERY_NS 1000000000ull
+#define SG_FLUSH_EVERY_NS   1000000000ull
 #define SG_FLUSH_AT_MOST_NS 5000000000ull
-#define SG_FLUSH_SAMPLES 1000
-#define SG_LAUNCH_WAIT_S  10.0
+#define SG_FLUSH_SAMPLES    1000
+#define SG_LAUNCH_WAIT_S    10.0
 
 typedef struct sg_record_args {
-    double rate, duration;
+    sg_target_args target; /* --pid or a command, -r, --mode, --gil */
+    double duration;
     const char *output;
-    int collapsed, threads, gil_only, subprocesses, no_source, stats;
-    enum sg_sample_mode mode;
-    pid_t pid;
-    char **command;
+    int collapsed, threads, subprocesses, no_source, stats;
 } sg_record_args;
 
 typedef struct sg_record {
@@ -88,14 +87,14 @@ static void sg_record_usage(FILE *out)
 
 static int sg_parse_record_args(int argc, char **argv, sg_record_args *a)
 {
-    enum { OPT_MODE = 256, OPT_GIL, OPT_THREADS, OPT_SUBPROCESSES, OPT_NO_SOURCE, OPT_STATS };
+    enum { OPT_THREADS = 256, OPT_SUBPROCESSES, OPT_NO_SOURCE, OPT_STATS };
     static const struct option opts[] = {{"rate", required_argument, NULL, 'r'},
                                          {"output", required_argument, NULL, 'o'},
                                          {"format", required_argument, NULL, 'f'},
                                          {"duration", required_argument, NULL, 'd'},
                                          {"pid", required_argument, NULL, 'p'},
-                                         {"mode", required_argument, NULL, OPT_MODE},
-                                         {"gil", no_argument, NULL, OPT_GIL},
+                                         {"mode", required_argument, NULL, SG_OPT_MODE},
+                                         {"gil", no_argument, NULL, SG_OPT_GIL},
                                          {"threads", no_argument, NULL, OPT_THREADS},
                                          {"subprocesses", no_argument, NULL, OPT_SUBPROCESSES},
                                          {"no-source", no_argument, NULL, OPT_NO_SOURCE},
@@ -103,18 +102,16 @@ static int sg_parse_record_args(int argc, char **argv, sg_record_args *a)
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
-    a->rate = 1000;
+    a->target.rate = 1000;
     int c;
     char *end;
     while ((c = getopt_long(argc, argv, "+r:o:f:d:p:h", opts, NULL)) != -1) {
+        int shared = sg_target_args_option(&a->target, c, optarg);
+        if (shared == 2)
+            return 2;
+        if (shared)
+            continue;
         switch (c) {
-        case 'r':
-            a->rate = strtod(optarg, &end);
-            if (*end || !(a->rate >= 1 && a->rate <= 100000)) {
-                sg_cli_error("--rate takes samples per second from 1 to 100000, not '%s'", optarg);
-                return 2;
-            }
-            break;
         case 'o':
             a->output = optarg;
             break;
@@ -132,24 +129,6 @@ static int sg_parse_record_args(int argc, char **argv, sg_record_args *a)
                 sg_cli_error("--duration takes seconds (> 0), not '%s'", optarg);
                 return 2;
             }
-            break;
-        case 'p':
-            a->pid = (pid_t)strtol(optarg, &end, 10);
-            if (*end || a->pid <= 0) {
-                sg_cli_error("--pid takes a process id, not '%s'", optarg);
-                return 2;
-            }
-            break;
-        case OPT_MODE:
-            if (strcmp(optarg, "cpu") == 0)
-                a->mode = SG_SAMPLER_CPU;
-            else if (strcmp(optarg, "wall") != 0) {
-                sg_cli_error("--mode is wall or cpu, not '%s'", optarg);
-                return 2;
-            }
-            break;
-        case OPT_GIL:
-            a->gil_only = 1;
             break;
         case OPT_THREADS:
             a->threads = 1;
@@ -171,44 +150,14 @@ static int sg_parse_record_args(int argc, char **argv, sg_record_args *a)
             return 2;
         }
     }
-    if (optind < argc)
-        a->command = argv + optind;
-    if (!a->command == !a->pid) {
-        sg_cli_error("record needs either a command after -- or --pid PID (not both)");
-        return 2;
-    }
-    return 0;
-}
-
-/* The command line as one string, for the profile's metadata. */
-static void sg_command_line(const sg_record *rec, char *out, size_t cap)
-{
-    out[0] = '\0';
-    if (rec->args.command) {
-        size_t len = 0;
-        for (char **a = rec->args.command; *a && len + 1 < cap; a++)
-            len += (size_t)snprintf(out + len, cap - len, "%s%s", a == rec->args.command ? "" : " ",
-                                    *a);
-        return;
-    }
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/cmdline", (int)rec->args.pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return;
-    size_t n = fread(out, 1, cap - 1, f);
-    fclose(f);
-    for (size_t i = 0; i + 1 < n; i++)
-        if (out[i] == '\0')
-            out[i] = ' ';
-    out[n] = '\0';
+    return sg_target_args_finish(&a->target, "record", argc, argv, optind);
 }
 
 static void sg_fill_meta(sg_record *rec, const sg_target *t)
 {
     sg_profile *p = rec->profile;
     char text[4096];
-    sg_command_line(rec, text, sizeof text);
+    sg_target_args_command_line(&rec->args.target, t->pid, text, sizeof text);
     sg_profile_set_meta_text(p, &p->meta.command, text);
     sg_profile_set_meta_text(p, &p->meta.python_version, t->version);
     if (gethostname(text, sizeof text) == 0) {
@@ -220,8 +169,8 @@ static void sg_fill_meta(sg_record *rec, const sg_target *t)
     clock_gettime(CLOCK_REALTIME, &now);
     p->meta.pid = (uint64_t)t->pid;
     p->meta.start_unix_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
-    p->meta.interval_ns = (uint64_t)(1e9 / rec->args.rate);
-    p->meta.mode = rec->args.mode == SG_SAMPLER_CPU ? SG_MODE_CPU : SG_MODE_WALL;
+    p->meta.interval_ns = (uint64_t)(1e9 / rec->args.target.rate);
+    p->meta.mode = rec->args.target.mode == SG_SAMPLER_CPU ? SG_MODE_CPU : SG_MODE_WALL;
 }
 
 static int sg_record_flush(sg_record *rec)
@@ -311,7 +260,7 @@ static int sg_record_finish(sg_record *rec, const sg_loop_stats *loop)
             "spyglass: %llu samples in %.2f s, %.1f Hz (of %.0f), %llu torn, %llu failed, "
             "%llu late; %llu thread stacks\n",
             (unsigned long long)loop->ticks, secs, secs > 0 ? (double)loop->ticks / secs : 0.0,
-            rec->args.rate, (unsigned long long)s.torn, (unsigned long long)s.failed,
+            rec->args.target.rate, (unsigned long long)s.torn, (unsigned long long)s.failed,
             (unsigned long long)loop->late, (unsigned long long)s.samples);
     if (rec->args.stats && loop->cost_count)
         fprintf(stderr,
@@ -353,16 +302,16 @@ static int sg_record_sink_for(void *ctx, pid_t pid, sg_sample_sink *sink)
 static int sg_record_run(sg_record *rec)
 {
     sg_target first;
-    pid_t pid = rec->args.pid;
-    if (rec->args.command) {
-        if ((pid = rec->child = sg_cli_launch(rec->args.command)) < 0)
+    pid_t pid = rec->args.target.pid;
+    if (rec->args.target.command) {
+        if ((pid = rec->child = sg_cli_launch(rec->args.target.command)) < 0)
             return 1;
     }
     int rc = sg_cli_attach(pid, rec->child ? SG_LAUNCH_WAIT_S : 1.0, &first,
                            rec->child ? &rec->child_status : NULL);
     if (rc == 2) {
         fprintf(stderr, "spyglass: %s exited before its interpreter started; nothing recorded\n",
-                rec->args.command[0]);
+                rec->args.target.command[0]);
         return rec->child_status;
     }
     if (rc != 0) {
@@ -379,7 +328,7 @@ static int sg_record_run(sg_record *rec)
     }
     sg_fill_meta(rec, &first);
     /* New threads wait up to 50 ms for threading to name them. */
-    sg_sampler_config cfg = {rec->args.mode, rec->args.gil_only, 0, 50000000ull};
+    sg_sampler_config cfg = {rec->args.target.mode, rec->args.target.gil_only, 0, 50000000ull};
     sg_target_set_init(&rec->targets, &cfg, sg_record_sink_for, rec->recorder,
                        rec->args.subprocesses);
     if (sg_target_set_add(&rec->targets, &first) != 0) {
@@ -394,7 +343,7 @@ static int sg_record_run(sg_record *rec)
     sa.sa_handler = sg_on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    sg_loop_config loop_cfg = {rec->args.rate, rec->args.duration, &sg_stop_requested,
+    sg_loop_config loop_cfg = {rec->args.target.rate, rec->args.duration, &sg_stop_requested,
                                isatty(STDERR_FILENO) ? 250000000ull : 0, rec->args.stats};
     sg_loop_stats loop;
     rec->last_flush = sg_monotonic_ns();
@@ -411,7 +360,7 @@ static int sg_record_run(sg_record *rec)
             rec->child_status = WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc);
         } else {
             /* The duration ended; the program runs on, unprofiled. */
-            fprintf(stderr, "spyglass: %s (pid %d) keeps running\n", rec->args.command[0],
+            fprintf(stderr, "spyglass: %s (pid %d) keeps running\n", rec->args.target.command[0],
                     (int)rec->child);
             return finish;
         }

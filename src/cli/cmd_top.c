@@ -50,6 +50,7 @@
 #include "analyze/function_table.h"
 #include "cli/attach.h"
 #include "cli/commands.h"
+#include "cli/target_args.h"
 #include "cli/top_view.h"
 #include "collect/sampling_loop.h"
 #include "collect/target_set.h"
@@ -62,16 +63,8 @@
 #define SG_TOP_CHILD_GRACE_S 2.0
 #define SG_TOP_FINAL_ROWS    30
 
-typedef struct sg_top_args {
-    double rate;
-    enum sg_sample_mode mode;
-    int gil_only;
-    pid_t pid;
-    char **command;
-} sg_top_args;
-
 typedef struct sg_top {
-    sg_top_args args;
+    sg_target_args args;
     sg_profile *profile;
     sg_recorder *recorder;
     sg_target_set targets;
@@ -132,46 +125,24 @@ static void sg_top_usage(FILE *out)
                  "quitting top interrupts it.\n");
 }
 
-static int sg_parse_top_args(int argc, char **argv, sg_top_args *a)
+static int sg_parse_top_args(int argc, char **argv, sg_target_args *a)
 {
-    enum { OPT_MODE = 256, OPT_GIL };
     static const struct option opts[] = {{"rate", required_argument, NULL, 'r'},
                                          {"pid", required_argument, NULL, 'p'},
-                                         {"mode", required_argument, NULL, OPT_MODE},
-                                         {"gil", no_argument, NULL, OPT_GIL},
+                                         {"mode", required_argument, NULL, SG_OPT_MODE},
+                                         {"gil", no_argument, NULL, SG_OPT_GIL},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
     a->rate = 100;
     int c;
-    char *end;
     while ((c = getopt_long(argc, argv, "+r:p:h", opts, NULL)) != -1) {
+        int shared = sg_target_args_option(a, c, optarg);
+        if (shared == 2)
+            return 2;
+        if (shared)
+            continue;
         switch (c) {
-        case 'r':
-            a->rate = strtod(optarg, &end);
-            if (*end || !(a->rate >= 1 && a->rate <= 100000)) {
-                sg_cli_error("--rate takes samples per second from 1 to 100000, not '%s'", optarg);
-                return 2;
-            }
-            break;
-        case 'p':
-            a->pid = (pid_t)strtol(optarg, &end, 10);
-            if (*end || a->pid <= 0) {
-                sg_cli_error("--pid takes a process id, not '%s'", optarg);
-                return 2;
-            }
-            break;
-        case OPT_MODE:
-            if (strcmp(optarg, "cpu") == 0)
-                a->mode = SG_SAMPLER_CPU;
-            else if (strcmp(optarg, "wall") != 0) {
-                sg_cli_error("--mode is wall or cpu, not '%s'", optarg);
-                return 2;
-            }
-            break;
-        case OPT_GIL:
-            a->gil_only = 1;
-            break;
         case 'h':
             sg_top_usage(stdout);
             return -1;
@@ -180,38 +151,7 @@ static int sg_parse_top_args(int argc, char **argv, sg_top_args *a)
             return 2;
         }
     }
-    if (optind < argc)
-        a->command = argv + optind;
-    if (!a->command == !a->pid) {
-        sg_cli_error("top needs either a command after -- or --pid PID (not both)");
-        return 2;
-    }
-    return 0;
-}
-
-/* The target's command line, for the header. */
-static void sg_top_command_line(sg_top *top)
-{
-    char *out = top->command;
-    size_t cap = sizeof top->command, len = 0;
-    out[0] = '\0';
-    if (top->args.command) {
-        for (char **a = top->args.command; *a && len + 1 < cap; a++)
-            len += (size_t)snprintf(out + len, cap - len, "%s%s", a == top->args.command ? "" : " ",
-                                    *a);
-        return;
-    }
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/cmdline", (int)top->pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return;
-    size_t n = fread(out, 1, cap - 1, f);
-    fclose(f);
-    for (size_t i = 0; i + 1 < n; i++)
-        if (out[i] == '\0')
-            out[i] = ' ';
-    out[n] = '\0';
+    return sg_target_args_finish(a, "top", argc, argv, optind);
 }
 
 /* ---- the launched program's output -------------------------------------- */
@@ -524,7 +464,7 @@ static int sg_top_start(sg_top *top)
         return 1;
     }
     snprintf(top->python_version, sizeof top->python_version, "%s", first.version);
-    sg_top_command_line(top);
+    sg_target_args_command_line(&top->args, top->pid, top->command, sizeof top->command);
     top->start_ns = sg_monotonic_ns();
     top->profile = sg_profile_new();
     sg_recorder_options ropts = {top->start_ns, true /* the view shows no source */};
