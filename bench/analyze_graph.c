@@ -13,47 +13,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "analyze/call_graph.h"
 #include "analyze/diff.h"
 #include "analyze/merge.h"
 #include "analyze/timeline.h"
 #include "analyze/view.h"
-
-typedef struct rng {
-    uint64_t s;
-} rng;
-
-static uint32_t below(rng *r, uint32_t n)
-{
-    r->s ^= r->s << 13;
-    r->s ^= r->s >> 7;
-    r->s ^= r->s << 17;
-    return (uint32_t)(r->s % n);
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static void report(const char *what, double ms, double goal_ms)
-{
-    if (goal_ms > 0)
-        printf("%-48s %9.1f ms   goal < %4.0f ms  %s\n", what, ms, goal_ms,
-               ms < goal_ms ? "ok" : "SLOW");
-    else
-        printf("%-48s %9.1f ms\n", what, ms);
-}
-
-static void check(int rc, const char *what)
-{
-    if (rc != 0) {
-        fprintf(stderr, "bench-analyze-graph: %s: %s\n", what, sg_profile_strerror(rc));
-        exit(1);
-    }
-}
 
 /* 5,000 functions, 50,000 leaves (depth 8..64, a few hundred shared
  * spines), 8 threads sampled every 1 ms, skewed towards hot stacks; a GC
