@@ -16,6 +16,7 @@ is therefore stopped with SIGINT after the wall time instead, and its window
 starts at its "Sampling process" line.
 """
 
+import abc
 import re
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
@@ -138,7 +139,7 @@ class Run:
         self.error: Optional[str] = None
 
 
-class Profiler:
+class Profiler(abc.ABC):
     """Base adapter. Subclasses fill in the profiler-specific parts."""
 
     key = ""
@@ -159,11 +160,13 @@ class Profiler:
             return self.reason or "not installed"
         return None
 
+    @abc.abstractmethod
     def argv(self, pid: int, rate: int, duration: Optional[int], out: str) -> List[str]:
-        raise NotImplementedError
+        """The command line that records `pid` at `rate` Hz into `out`."""
 
+    @abc.abstractmethod
     def read_output(self, out: str) -> Tuple[Profile, Dict[str, str]]:
-        raise NotImplementedError
+        """The recorded stacks, and facts the profiler reported about its run."""
 
     def facts(self, run: Run, meta: Dict[str, str]) -> dict:
         """What the profiler reports about its own run, as numbers."""
