@@ -10,7 +10,8 @@ CMAKE_GEN  ?= -G Ninja
 PYTHON     ?= python3
 SPYGLASS    = $(BUILD)/bin/spyglass
 
-.PHONY: all deps build test test-unit test-integration test-sanitize demo format clean bench
+.PHONY: all deps build web python test test-unit test-integration test-sanitize test-web test-python
+.PHONY: demo format clean bench
 .PHONY: fuzz fuzz-smoke fuzz-build
 
 all: build
@@ -18,18 +19,37 @@ all: build
 deps:
 	@scripts/install-deps
 
-build: deps
+# The viewer (web/dist) is built first: the server binary embeds it.
+build: deps web
 	@cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD)
+	@$(MAKE) --no-print-directory python
+
+# web/ → web/dist (npm ci + esbuild), skipped when up to date.
+web:
+	@scripts/build-web
+
+# The in-process package's extension, for every test interpreter.
+python:
+	@scripts/build-python $(BUILD)
 
 test: build
-	@$(MAKE) --no-print-directory test-unit test-integration test-sanitize fuzz-smoke
+	@$(MAKE) --no-print-directory test-unit test-integration test-python test-web test-sanitize fuzz-smoke
 
 test-unit:
 	@ctest --test-dir $(BUILD) --output-on-failure
 
 test-integration:
 	@SPYGLASS=$(abspath $(SPYGLASS)) $(PYTHON) -m pytest -q tests/integration
+
+# The in-process package (python/) on every interpreter.
+test-python:
+	@SPYGLASS=$(abspath $(SPYGLASS)) scripts/test-python $(BUILD)
+
+# The viewer: node's test runner for its logic, then end-to-end in Debian's
+# chromium (playwright-core) against the real server.
+test-web:
+	@SPYGLASS=$(abspath $(SPYGLASS)) scripts/test-web
 
 # The whole suite once more under AddressSanitizer + UndefinedBehaviorSanitizer.
 test-sanitize:
