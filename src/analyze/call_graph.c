@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/radix_sort.h"
 #include "profile/hash.h"
 #include "profile/sort.h"
 #include "profile/stack_forest.h"
@@ -59,22 +60,13 @@ static int gather_init(gather *g, uint32_t nframes)
     return SG_PROFILE_OK;
 }
 
-/* The index of edge caller → callee, adding it (zero weight) if new. */
-static int edge_intern(gather *g, uint32_t caller, uint32_t callee, uint32_t *out)
+/* A new edge caller → callee (zero weight) at index *out; `indexed`
+ * also enters it in the hash index (callers that know it is new and never
+ * look it up again skip that). */
+static int edge_append(gather *g, uint32_t caller, uint32_t callee, uint32_t hash, bool indexed,
+                       uint32_t *out)
 {
-    uint32_t hash = sg_hash_u32x3(caller, callee, 0xed6e);
-    if (g->slots != NULL) {
-        for (uint32_t j = hash & g->mask; g->slots[j] != SG_HASH_EMPTY_SLOT;
-             j = (j + 1) & g->mask) {
-            uint32_t e = sg_hash_slot_id(g->slots[j]);
-            if (sg_hash_slot_hash(g->slots[j]) == hash && g->caller[e] == caller &&
-                g->callee[e] == callee) {
-                *out = e;
-                return SG_PROFILE_OK;
-            }
-        }
-    }
-    int rc = sg_hash_index_reserve(&g->slots, &g->mask, g->nedges);
+    int rc = indexed ? sg_hash_index_reserve(&g->slots, &g->mask, g->nedges) : SG_PROFILE_OK;
     if (rc != 0)
         return rc;
     if (g->nedges == g->cap) {
@@ -104,9 +96,85 @@ static int edge_intern(gather *g, uint32_t caller, uint32_t callee, uint32_t *ou
     g->callee[e] = callee;
     g->weight[e] = 0;
     g->ecalls[e] = 0;
-    sg_hash_index_insert(g->slots, g->mask, hash, e);
+    if (indexed)
+        sg_hash_index_insert(g->slots, g->mask, hash, e);
     *out = e;
     return SG_PROFILE_OK;
+}
+
+/* The index of edge caller → callee, adding it (zero weight) if new. */
+static int edge_intern(gather *g, uint32_t caller, uint32_t callee, uint32_t *out)
+{
+    uint32_t hash = sg_hash_u32x3(caller, callee, 0xed6e);
+    if (g->slots != NULL) {
+        for (uint32_t j = hash & g->mask; g->slots[j] != SG_HASH_EMPTY_SLOT;
+             j = (j + 1) & g->mask) {
+            uint32_t e = sg_hash_slot_id(g->slots[j]);
+            if (sg_hash_slot_hash(g->slots[j]) == hash && g->caller[e] == caller &&
+                g->callee[e] == callee) {
+                *out = e;
+                return SG_PROFILE_OK;
+            }
+        }
+    }
+    return edge_append(g, caller, callee, hash, true, out);
+}
+
+/*
+ * row_key[r] = the edge (caller frame → frame) of row r, numbering the
+ * distinct edges without a hash: the rows are bucketed by caller frame
+ * (a counting sort that carries each row's callee), and within a bucket a
+ * per-frame stamp says whether that callee has its edge yet. Every access
+ * is sequential or into per-frame arrays, where a hash of the pair would
+ * miss the cache on every row.
+ */
+static int edge_keys(const sg_stacks *st, gather *g, uint32_t *row_key)
+{
+    uint32_t n = st->count, nf = g->nframes;
+    uint32_t *start = calloc((size_t)nf + 2, sizeof *start);
+    uint32_t *stamp = malloc(((size_t)nf + 1) * sizeof *stamp);
+    uint32_t *edge = malloc(((size_t)nf + 1) * sizeof *edge);
+    uint64_t *bucket = malloc(((size_t)n + 1) * sizeof *bucket); /* row << 32 | callee */
+    int rc = SG_PROFILE_ENOMEM;
+    if (start == NULL || stamp == NULL || edge == NULL || bucket == NULL)
+        goto out;
+    for (uint32_t r = 0; r < n; r++) {
+        const sg_stack_row *row = &st->rows[r];
+        row_key[r] = SG_FOREST_NO_KEY;
+        if (row->parent == SG_STACK_NONE || g->total[row->frame] == 0)
+            continue;
+        uint32_t caller = st->rows[row->parent].frame;
+        if (caller != row->frame)
+            start[caller + 2]++;
+    }
+    for (uint32_t f = 0; f < nf; f++)
+        start[f + 2] += start[f + 1];
+    for (uint32_t r = 0; r < n; r++) { /* start[f + 1] is the write position of bucket f */
+        const sg_stack_row *row = &st->rows[r];
+        if (row->parent == SG_STACK_NONE || g->total[row->frame] == 0)
+            continue;
+        uint32_t caller = st->rows[row->parent].frame;
+        if (caller != row->frame)
+            bucket[start[caller + 1]++] = (uint64_t)r << 32 | row->frame;
+    }
+    for (uint32_t f = 0; f < nf; f++)
+        stamp[f] = UNSET;
+    rc = SG_PROFILE_OK;
+    for (uint32_t caller = 0; caller < nf && rc == 0; caller++)
+        for (uint32_t i = start[caller]; i < start[caller + 1] && rc == 0; i++) {
+            uint32_t callee = (uint32_t)bucket[i], r = (uint32_t)(bucket[i] >> 32);
+            if (stamp[callee] != caller) {
+                stamp[callee] = caller;
+                rc = edge_append(g, caller, callee, 0, false, &edge[callee]);
+            }
+            row_key[r] = edge[callee];
+        }
+out:
+    free(start);
+    free(stamp);
+    free(edge);
+    free(bucket);
+    return rc;
 }
 
 /* Sampled: node and edge sums from the view's per-row weights. */
@@ -128,15 +196,8 @@ static int gather_sampled(const sg_view_resolved *v, gather *g)
     rc = sg_stack_forest_totals(st, row_key, g->nframes, 1, self, total);
     /* edges: key = (parent's frame, frame), none for a root or a self-call;
      * rows under no weight need no key (the forest skips them anyway) */
-    for (uint32_t r = 0; rc == 0 && r < n; r++) {
-        const sg_stack_row *row = &st->rows[r];
-        row_key[r] = SG_FOREST_NO_KEY;
-        if (row->parent == SG_STACK_NONE || g->total[row->frame] == 0)
-            continue;
-        uint32_t caller = st->rows[row->parent].frame;
-        if (caller != row->frame)
-            rc = edge_intern(g, caller, row->frame, &row_key[r]);
-    }
+    if (rc == 0)
+        rc = edge_keys(st, g, row_key);
     if (rc == 0 && g->nedges > 0) {
         total[0] = g->weight;
         rc = sg_stack_forest_totals(st, row_key, g->nedges, 1, self, total);
@@ -266,6 +327,36 @@ static int compare_edges(uint32_t a, uint32_t b, const void *ctx)
     return (ea > eb) - (ea < eb);
 }
 
+/*
+ * The edges order[0, m) in output order (compare_edges). When the whole
+ * order fits in 64 bits — (heaviest - weight), caller node, callee node,
+ * which name the edge by themselves — those keys are radix sorted: the
+ * graph of a large profile has a million edges, and n log n indirect
+ * comparisons of them cost more than building the rest of the graph.
+ */
+static int sort_edges(const gather *g, const uint32_t *node_of, uint32_t nodes, uint32_t *order,
+                      uint32_t m, const edge_order *ctx)
+{
+    uint64_t heaviest = 0;
+    for (uint32_t i = 0; i < m; i++)
+        if (g->weight[order[i]] > heaviest)
+            heaviest = g->weight[order[i]];
+    unsigned nb = sg_bits_of(nodes), wb = sg_bits_of(heaviest);
+    if (m < 2 || wb + 2 * nb > 64)
+        return sg_sort_u32(order, m, compare_edges, ctx);
+    uint64_t *keys = malloc((size_t)m * sizeof *keys);
+    if (keys == NULL)
+        return SG_PROFILE_ENOMEM;
+    for (uint32_t i = 0; i < m; i++) {
+        uint32_t e = order[i];
+        keys[i] = (heaviest - g->weight[e]) << (2 * nb) | (uint64_t)node_of[g->caller[e]] << nb |
+                  node_of[g->callee[e]];
+    }
+    int rc = sg_radix_sort_u64(keys, order, m);
+    free(keys);
+    return rc;
+}
+
 /* Thresholds, then the sorted output arrays. */
 static int select_and_emit(gather *g, const sg_cgraph_options *o, sg_cgraph *out)
 {
@@ -313,7 +404,7 @@ static int select_and_emit(gather *g, const sg_cgraph_options *o, sg_cgraph *out
     }
     out->dropped_edges = candidates - m;
     edge_order ctx = {g, node_of};
-    if ((rc = sg_sort_u32(order, m, compare_edges, &ctx)) != 0)
+    if ((rc = sort_edges(g, node_of, n, order, m, &ctx)) != 0)
         goto out;
     out->edges = malloc(((size_t)m + 1) * sizeof *out->edges);
     if (out->edges == NULL) {

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profile/sort.h"
+#include "analyze/path_index.h"
 #include "profile/stack_forest.h"
 
 /* Growable per-key sums for both sides. */
@@ -49,7 +49,42 @@ static void sums_free(sums *s)
 typedef struct work {
     sg_profile *keys;
     sums fself, ftotal, nself;
+    /* The call-tree nodes of both sides, matched by path (path_index.h):
+     * every stack row of both profiles is looked up, but only the nodes
+     * the answer keeps are interned into keys->stacks, at the end. */
+    sg_path_index nodes;
+    uint32_t *stack; /* per node: its row in keys->stacks, or UINT32_MAX (not yet) */
+    uint32_t *path;  /* intern_path's scratch */
+    size_t path_cap;
 } work;
+
+/* The row of node n in keys->stacks, interning its path (root first);
+ * path is scratch for the nodes not yet interned. */
+static int intern_path(work *w, uint32_t n, uint32_t *out)
+{
+    const sg_path_index *t = &w->nodes;
+    size_t len = 0;
+    for (uint32_t m = n; m != SG_PATH_NONE && w->stack[m] == UINT32_MAX; m = t->parent[m]) {
+        if (len == w->path_cap) {
+            size_t cap = w->path_cap == 0 ? 64 : w->path_cap * 2;
+            uint32_t *g = realloc(w->path, cap * sizeof *g);
+            if (g == NULL)
+                return SG_PROFILE_ENOMEM;
+            w->path = g;
+            w->path_cap = cap;
+        }
+        w->path[len++] = m;
+    }
+    while (len > 0) {
+        uint32_t m = w->path[--len];
+        uint32_t parent = t->parent[m] == SG_PATH_NONE ? SG_STACK_NONE : w->stack[t->parent[m]];
+        int rc = sg_stacks_intern(&w->keys->stacks, parent, t->key[m], 0, &w->stack[m]);
+        if (rc != 0)
+            return rc;
+    }
+    *out = w->stack[n];
+    return SG_PROFILE_OK;
+}
 
 /* fmap[f] = key frame of side frame f. */
 static int map_frames(work *w, const sg_profile *p, uint32_t *fmap)
@@ -73,19 +108,17 @@ static int side_sampled(work *w, const sg_view_resolved *v, const uint32_t *fmap
     uint32_t *key = malloc(((size_t)n + 1) * sizeof *key);
     uint32_t *nmap = malloc(((size_t)n + 1) * sizeof *nmap);
     int rc = key == NULL || nmap == NULL ? SG_PROFILE_ENOMEM : SG_PROFILE_OK;
-    for (uint32_t r = 0; r < n && rc == 0; r++) {
-        const sg_stack_row *row = &st->rows[r];
-        key[r] = fmap[row->frame];
-        uint32_t parent = row->parent == SG_STACK_NONE ? SG_STACK_NONE : nmap[row->parent];
-        rc = sg_stacks_intern(&w->keys->stacks, parent, key[r], 0, &nmap[r]);
-    }
+    for (uint32_t r = 0; r < n && rc == 0; r++)
+        key[r] = fmap[st->rows[r].frame];
+    if (rc == 0)
+        rc = sg_path_index_add(&w->nodes, st, fmap, nmap);
     uint32_t nkeys = w->keys->frames.count;
     if (rc == 0)
         rc = sums_fit(&w->fself, nkeys);
     if (rc == 0)
         rc = sums_fit(&w->ftotal, nkeys);
     if (rc == 0)
-        rc = sums_fit(&w->nself, w->keys->stacks.count);
+        rc = sums_fit(&w->nself, w->nodes.count);
     for (uint32_t r = 0; r < n && rc == 0; r++) {
         w->fself.v[side][key[r]] += v->row_weight[r];
         w->nself.v[side][nmap[r]] += v->row_weight[r];
@@ -147,62 +180,153 @@ static sg_diff_row make_row(const sg_diff *d, uint32_t frame, uint32_t node, con
     return r;
 }
 
-typedef struct order_ctx {
-    const sg_diff_row *rows;
-    int sort;
-} order_ctx;
+/*
+ * Ordering without building every row: a row's place is given by two
+ * non-negative doubles (|delta_frac| of the sort column, then of the
+ * other) and its id. The bits of a non-negative double order like the
+ * double, so a rank is three integers, and `limit` rows are chosen from n
+ * candidates with a heap of `limit` entries (the worst kept on top), in
+ * O(n log limit); only the chosen rows are built and sorted. With no
+ * limit every row is the answer and all are sorted.
+ */
+typedef struct rank {
+    uint64_t k1, k2; /* bits of |delta_frac|: larger first */
+    uint32_t id;     /* then smaller id first */
+} rank;
 
-static int compare_abs(double a, double b)
+static uint64_t abs_bits(double x)
 {
-    a = a < 0 ? -a : a;
-    b = b < 0 ? -b : b;
-    return a > b ? -1 : a < b ? 1 : 0;
+    if (x == 0)
+        return 0; /* -0.0 too, whose sign bit would rank it first */
+    x = x < 0 ? -x : x;
+    uint64_t b;
+    memcpy(&b, &x, sizeof b);
+    return b;
 }
 
-static int compare_rows(uint32_t a, uint32_t b, const void *ctx)
+/* Negative when x comes before y in the output. */
+static int rank_cmp(const rank *x, const rank *y)
 {
-    const order_ctx *c = ctx;
-    const sg_diff_row *x = &c->rows[a], *y = &c->rows[b];
-    double x1 = c->sort == SG_DIFF_SORT_TOTAL ? x->delta_frac_total : x->delta_frac_self;
-    double y1 = c->sort == SG_DIFF_SORT_TOTAL ? y->delta_frac_total : y->delta_frac_self;
-    double x2 = c->sort == SG_DIFF_SORT_TOTAL ? x->delta_frac_self : x->delta_frac_total;
-    double y2 = c->sort == SG_DIFF_SORT_TOTAL ? y->delta_frac_self : y->delta_frac_total;
-    int d = compare_abs(x1, y1);
-    if (d == 0)
-        d = compare_abs(x2, y2);
-    return d != 0 ? d : (a > b) - (a < b);
+    if (x->k1 != y->k1)
+        return x->k1 > y->k1 ? -1 : 1;
+    if (x->k2 != y->k2)
+        return x->k2 > y->k2 ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
 }
 
-/* Sort rows[0..n) in place, keep at most limit. */
-static int sort_rows(sg_diff_row **rows, size_t *n, const sg_diff_options *o)
+static int rank_qsort(const void *a, const void *b)
 {
-    if (*n > UINT32_MAX)
-        return SG_PROFILE_ELIMIT;
-    uint32_t *order = malloc((*n + 1) * sizeof *order);
-    sg_diff_row *sorted = malloc((*n + 1) * sizeof *sorted);
-    int rc = order == NULL || sorted == NULL ? SG_PROFILE_ENOMEM : SG_PROFILE_OK;
-    for (size_t i = 0; i < *n && rc == 0; i++)
-        order[i] = (uint32_t)i;
-    order_ctx ctx = {*rows, o->sort};
-    if (rc == 0)
-        rc = sg_sort_u32(order, *n, compare_rows, &ctx);
-    if (rc == 0) {
-        size_t keep = o->limit != 0 && o->limit < *n ? o->limit : *n;
-        for (size_t i = 0; i < keep; i++)
-            sorted[i] = (*rows)[order[i]];
-        free(*rows);
-        *rows = sorted;
-        *n = keep;
-        sorted = NULL;
+    return rank_cmp(a, b);
+}
+
+/* The kept ranks: a heap of at most `limit` whose top is the worst. */
+typedef struct chosen {
+    rank *at;
+    size_t count, limit; /* limit 0: keep every candidate */
+    size_t cap;
+} chosen;
+
+static void sift_down(rank *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, w = i;
+        if (l < n && rank_cmp(&h[l], &h[w]) > 0)
+            w = l;
+        if (r < n && rank_cmp(&h[r], &h[w]) > 0)
+            w = r;
+        if (w == i)
+            return;
+        rank t = h[i];
+        h[i] = h[w];
+        h[w] = t;
+        i = w;
     }
-    free(order);
-    free(sorted);
+}
+
+static int choose(chosen *c, rank x)
+{
+    if (c->limit != 0 && c->count == c->limit) {
+        if (rank_cmp(&x, &c->at[0]) >= 0)
+            return SG_PROFILE_OK; /* not better than the worst kept */
+        c->at[0] = x;
+        sift_down(c->at, c->count, 0);
+        return SG_PROFILE_OK;
+    }
+    if (c->count == c->cap) {
+        size_t cap = c->cap == 0 ? 1024 : c->cap * 2;
+        rank *g = realloc(c->at, cap * sizeof *g);
+        if (g == NULL)
+            return SG_PROFILE_ENOMEM;
+        c->at = g;
+        c->cap = cap;
+    }
+    size_t i = c->count++;
+    c->at[i] = x;
+    if (c->limit != 0) /* sift up: keep the worst on top */
+        for (; i > 0 && rank_cmp(&c->at[i], &c->at[(i - 1) / 2]) > 0; i = (i - 1) / 2) {
+            rank t = c->at[i];
+            c->at[i] = c->at[(i - 1) / 2];
+            c->at[(i - 1) / 2] = t;
+        }
+    return SG_PROFILE_OK;
+}
+
+/* Per-key sums of both sides, and whether a key is a row at all. */
+typedef struct columns {
+    const uint64_t *self[2], *total[2];
+    uint32_t count;
+    const sg_path_index *nodes; /* keys are nodes (paths of frame keys); NULL: frames */
+} columns;
+
+static sg_diff_row row_of(const sg_diff *d, const columns *c, uint32_t k)
+{
+    uint64_t self[2] = {c->self[0][k], c->self[1][k]};
+    uint64_t total[2] = {c->total[0][k], c->total[1][k]};
+    return c->nodes != NULL ? make_row(d, c->nodes->key[k], k, self, total)
+                            : make_row(d, k, UINT32_MAX, self, total);
+}
+
+/* the rank of row_of(d, c, k) without building the row: the same
+ * arithmetic (frac, then the difference), so the same doubles. */
+static rank rank_of_key(const sg_diff *d, const columns *c, int sort, uint32_t k)
+{
+    double ds = frac(c->self[1][k], d->total[1]) - frac(c->self[0][k], d->total[0]);
+    double dt = frac(c->total[1][k], d->total[1]) - frac(c->total[0][k], d->total[0]);
+    bool by_total = sort == SG_DIFF_SORT_TOTAL;
+    return (rank){abs_bits(by_total ? dt : ds), abs_bits(by_total ? ds : dt), k};
+}
+
+/* The rows of c in output order, at most o->limit of them. */
+static int ordered_rows(work *w, const sg_diff *d, const columns *c, const sg_diff_options *o,
+                        sg_diff_row **rows, size_t *n)
+{
+    chosen ch = {.limit = o->limit};
+    int rc = SG_PROFILE_OK;
+    for (uint32_t k = 0; k < c->count && rc == 0; k++) {
+        bool listed = c->nodes
+                          ? (c->total[0][k] | c->total[1][k]) != 0
+                          : (c->self[0][k] | c->self[1][k] | c->total[0][k] | c->total[1][k]) != 0;
+        if (listed)
+            rc = choose(&ch, rank_of_key(d, c, o->sort, k));
+    }
+    if (rc == 0 && ch.count > 1)
+        qsort(ch.at, ch.count, sizeof *ch.at, rank_qsort);
+    if (rc == 0 && (*rows = malloc((ch.count + 1) * sizeof **rows)) == NULL)
+        rc = SG_PROFILE_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < ch.count; i++) {
+        (*rows)[i] = row_of(d, c, ch.at[i].id);
+        if (c->nodes != NULL) /* a node: its row in keys->stacks */
+            rc = intern_path(w, ch.at[i].id, &(*rows)[i].node);
+    }
+    *n = rc == 0 ? ch.count : 0;
+    free(ch.at);
     return rc;
 }
 
 static int emit(work *w, const sg_diff_options *o, sg_diff *d)
 {
-    uint32_t nf = w->keys->frames.count, nn = w->keys->stacks.count;
+    const sg_path_index *t = &w->nodes;
+    uint32_t nf = w->keys->frames.count, nn = t->count;
     int rc = sums_fit(&w->fself, nf);
     if (rc == 0)
         rc = sums_fit(&w->ftotal, nf);
@@ -210,37 +334,27 @@ static int emit(work *w, const sg_diff_options *o, sg_diff *d)
         rc = sums_fit(&w->nself, nn);
     if (rc != 0)
         return rc;
-    d->functions = malloc(((size_t)nf + 1) * sizeof *d->functions);
-    d->nodes = malloc(((size_t)nn + 1) * sizeof *d->nodes);
     uint64_t *ntotal[2] = {calloc((size_t)nn + 1, sizeof(uint64_t)),
                            calloc((size_t)nn + 1, sizeof(uint64_t))};
-    if (d->functions == NULL || d->nodes == NULL || ntotal[0] == NULL || ntotal[1] == NULL) {
+    w->stack = malloc(((size_t)nn + 1) * sizeof *w->stack);
+    if (ntotal[0] == NULL || ntotal[1] == NULL || w->stack == NULL) {
         rc = SG_PROFILE_ENOMEM;
         goto out;
     }
-    for (uint32_t f = 0; f < nf; f++) {
-        uint64_t self[2] = {w->fself.v[0][f], w->fself.v[1][f]};
-        uint64_t total[2] = {w->ftotal.v[0][f], w->ftotal.v[1][f]};
-        if (self[0] | self[1] | total[0] | total[1])
-            d->functions[d->function_count++] = make_row(d, f, UINT32_MAX, self, total);
-    }
-    const sg_stack_row *rows = w->keys->stacks.rows;
-    for (int k = 0; k < 2; k++) {
+    for (uint32_t r = 0; r < nn; r++)
+        w->stack[r] = UINT32_MAX;
+    for (int k = 0; k < 2; k++) { /* parents come first: one backward pass */
         for (uint32_t r = 0; r < nn; r++)
             ntotal[k][r] = w->nself.v[k][r];
         for (uint32_t r = nn; r-- > 0;)
-            if (rows[r].parent != SG_STACK_NONE)
-                ntotal[k][rows[r].parent] += ntotal[k][r];
+            if (t->parent[r] != SG_PATH_NONE)
+                ntotal[k][t->parent[r]] += ntotal[k][r];
     }
-    for (uint32_t r = 0; r < nn; r++) {
-        uint64_t self[2] = {w->nself.v[0][r], w->nself.v[1][r]};
-        uint64_t total[2] = {ntotal[0][r], ntotal[1][r]};
-        if (total[0] | total[1])
-            d->nodes[d->node_count++] = make_row(d, rows[r].frame, r, self, total);
-    }
-    rc = sort_rows(&d->functions, &d->function_count, o);
+    columns fc = {{w->fself.v[0], w->fself.v[1]}, {w->ftotal.v[0], w->ftotal.v[1]}, nf, NULL};
+    columns nc = {{w->nself.v[0], w->nself.v[1]}, {ntotal[0], ntotal[1]}, nn, t};
+    rc = ordered_rows(w, d, &fc, o, &d->functions, &d->function_count);
     if (rc == 0)
-        rc = sort_rows(&d->nodes, &d->node_count, o);
+        rc = ordered_rows(w, d, &nc, o, &d->nodes, &d->node_count);
 out:
     free(ntotal[0]);
     free(ntotal[1]);
@@ -295,6 +409,9 @@ int sg_diff_build(const sg_view_resolved *before, const sg_view_resolved *after,
     sums_free(&w.fself);
     sums_free(&w.ftotal);
     sums_free(&w.nself);
+    sg_path_index_free(&w.nodes);
+    free(w.stack);
+    free(w.path);
     if (rc != 0)
         sg_diff_free(d);
     return rc;

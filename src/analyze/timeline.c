@@ -15,45 +15,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profile/hash.h"
+#include "analyze/path_index.h"
 #include "profile/sort.h"
 
 #define UNSET UINT32_MAX
 
 /* ---- the index --------------------------------------------------------- */
 
-/* node[r] = the first row with r's path of frames (lines ignored). */
+/* node[r] = the first row with r's path of frames (lines ignored): the
+ * paths come from path_index.h, each named by its smallest row. */
 static int call_nodes(const sg_stacks *st, uint32_t *node)
 {
-    uint64_t *slots = NULL;
-    uint32_t mask = 0, count = 0;
-    int rc = SG_PROFILE_OK;
-    for (uint32_t r = 0; r < st->count; r++) {
-        const sg_stack_row *row = &st->rows[r];
-        uint32_t parent = row->parent == SG_STACK_NONE ? UNSET : node[row->parent];
-        uint32_t hash = sg_hash_u32x3(parent, row->frame, 0x70de);
-        uint32_t found = UNSET;
-        if (slots != NULL)
-            for (uint32_t j = hash & mask; slots[j] != SG_HASH_EMPTY_SLOT; j = (j + 1) & mask) {
-                uint32_t c = sg_hash_slot_id(slots[j]);
-                const sg_stack_row *cr = &st->rows[c];
-                uint32_t cparent = cr->parent == SG_STACK_NONE ? UNSET : node[cr->parent];
-                if (sg_hash_slot_hash(slots[j]) == hash && cr->frame == row->frame &&
-                    cparent == parent) {
-                    found = c;
-                    break;
-                }
-            }
-        if (found == UNSET) {
-            if ((rc = sg_hash_index_reserve(&slots, &mask, count)) != 0)
-                break;
-            sg_hash_index_insert(slots, mask, hash, r);
-            count++;
-            found = r;
-        }
-        node[r] = found;
+    sg_path_index ix = {0};
+    int rc = sg_path_index_add(&ix, st, NULL, node);
+    uint32_t *first = rc == 0 ? malloc(((size_t)ix.count + 1) * sizeof *first) : NULL;
+    if (rc == 0 && first == NULL)
+        rc = SG_PROFILE_ENOMEM;
+    for (uint32_t p = 0; rc == 0 && p < ix.count; p++)
+        first[p] = UNSET;
+    for (uint32_t r = 0; rc == 0 && r < st->count; r++) {
+        if (first[node[r]] == UNSET)
+            first[node[r]] = r;
+        node[r] = first[node[r]];
     }
-    free(slots);
+    free(first);
+    sg_path_index_free(&ix);
     return rc;
 }
 
@@ -212,7 +198,7 @@ typedef struct query {
     const sg_profile *p;
     const sg_view_resolved *view;
     const sg_stacks *stacks; /* the view's (or the profile's) */
-    const uint32_t *node;    /* call node per row of stacks */
+    const uint32_t *node;    /* call node per row of stacks; NULL through a view */
     uint64_t t0, span;       /* t1 - t0 */
     uint32_t width;
     sg_tl *out;
@@ -220,8 +206,8 @@ typedef struct query {
     /* scratch, per thread */
     uint64_t *col_weight; /* width + 1 prefix sums */
     uint64_t *col_samples;
-    uint32_t *open_node, *open_slot; /* open spans per depth */
-    uint32_t *path;                  /* rows being pushed, newest first */
+    uint32_t *open_row, *open_slot; /* open spans per depth: the row last seen there */
+    uint32_t *path;                 /* rows being pushed, newest first */
     size_t open_cap;
 } query;
 
@@ -280,10 +266,10 @@ static int reserve_open(query *q, size_t depth)
     size_t cap = q->open_cap == 0 ? 64 : q->open_cap;
     while (cap < depth)
         cap *= 2;
-    uint32_t *a = realloc(q->open_node, cap * sizeof *a);
+    uint32_t *a = realloc(q->open_row, cap * sizeof *a);
     if (a == NULL)
         return SG_PROFILE_ENOMEM;
-    q->open_node = a;
+    q->open_row = a;
     uint32_t *b = realloc(q->open_slot, cap * sizeof *b);
     if (b == NULL)
         return SG_PROFILE_ENOMEM;
@@ -308,7 +294,15 @@ static void close_spans(query *q, uint32_t *depth, uint32_t keep, uint32_t x)
     }
 }
 
-/* Make the open spans those of stack s (a row of q->stacks) at column x. */
+/*
+ * Make the open spans those of stack s (a row of q->stacks) at column x.
+ * An open span continues while the column's path of frames matches it
+ * from the root down. Walking up from s stops at the first row that is
+ * the very row last seen at its depth (the rest of the path above is then
+ * the same); below it, frames are compared depth by depth from the top,
+ * since rows that differ only in lines are the same path. So a column
+ * costs the depth that changed, and needs no call node per row.
+ */
 static int open_spans(query *q, uint32_t thread, uint32_t *depth, uint32_t s, uint32_t x)
 {
     const sg_stack_row *rows = q->stacks->rows;
@@ -318,12 +312,20 @@ static int open_spans(query *q, uint32_t thread, uint32_t *depth, uint32_t s, ui
     uint32_t n = 0, r = s;
     while (r != SG_STACK_NONE) {
         uint32_t d = rows[r].depth;
-        if (d <= *depth && q->open_node[d - 1] == q->node[r])
+        if (d <= *depth && q->open_row[d - 1] == r)
             break;
         q->path[n++] = r;
         r = rows[r].parent;
     }
-    close_spans(q, depth, r == SG_STACK_NONE ? 0 : rows[r].depth, x);
+    uint32_t keep = r == SG_STACK_NONE ? 0 : rows[r].depth;
+    for (; n > 0; n--) { /* same frames below it: the same path, a new line */
+        uint32_t row = q->path[n - 1], d = rows[row].depth;
+        if (d > *depth || rows[q->open_row[d - 1]].frame != rows[row].frame)
+            break;
+        q->open_row[d - 1] = row;
+        keep = d;
+    }
+    close_spans(q, depth, keep, x);
     sg_tl *out = q->out;
     if ((rc = grow((void **)&out->spans, &q->span_cap, out->span_count + n, sizeof *out->spans)) !=
         0)
@@ -333,10 +335,10 @@ static int open_spans(query *q, uint32_t thread, uint32_t *depth, uint32_t s, ui
         out->spans[out->span_count] = (sg_tl_span){.thread = thread,
                                                    .depth = *depth,
                                                    .frame = rows[row].frame,
-                                                   .node = q->node[row],
+                                                   .node = q->node == NULL ? row : q->node[row],
                                                    .x0 = x,
                                                    .start_ns = boundary(q, x)};
-        q->open_node[*depth] = q->node[row];
+        q->open_row[*depth] = row;
         q->open_slot[*depth] = (uint32_t)out->span_count++;
         ++*depth;
     }
@@ -525,12 +527,11 @@ int sg_tl_query(const sg_tlindex *ix, const sg_view_resolved *view, uint64_t t0_
                .p = p,
                .view = view,
                .stacks = view == NULL ? &p->stacks : view->stacks,
-               .node = ix->node,
+               .node = view == NULL ? ix->node : NULL, /* the index's are for p->stacks */
                .t0 = t0_ns,
                .span = t1_ns - t0_ns,
                .width = width,
                .out = out};
-    uint32_t *own_node = NULL;
     uint8_t *flags = malloc((size_t)width + 1);
     q.col_weight = malloc(((size_t)width + 1) * sizeof *q.col_weight);
     q.col_samples = malloc(((size_t)width + 1) * sizeof *q.col_samples);
@@ -538,22 +539,16 @@ int sg_tl_query(const sg_tlindex *ix, const sg_view_resolved *view, uint64_t t0_
     if (flags == NULL || q.col_weight == NULL || q.col_samples == NULL)
         goto out;
     rc = SG_PROFILE_OK;
-    if (q.stacks != &p->stacks) { /* a transformed stack table: its own call nodes */
-        own_node = malloc(((size_t)q.stacks->count + 1) * sizeof *own_node);
-        rc = own_node == NULL ? SG_PROFILE_ENOMEM : call_nodes(q.stacks, own_node);
-        q.node = own_node;
-    }
     for (uint32_t t = 0; t < p->threads.count && rc == 0; t++)
         if (thread_kept(&q, t))
             rc = thread_lane(&q, t, flags);
     if (rc == 0)
         rc = query_events(&q);
 out:
-    free(own_node);
     free(flags);
     free(q.col_weight);
     free(q.col_samples);
-    free(q.open_node);
+    free(q.open_row);
     free(q.open_slot);
     free(q.path);
     if (rc != 0)

@@ -3,8 +3,9 @@
  * (stack rows, so the line of every frame is part of the path) whose
  * samples weigh the most, with an optional thread filter.
  *
- * One pass over the samples sums weights per stack row; memory is one
- * counter per row. A pstats profile has no stacks: the answer is empty.
+ * One pass over the samples sums weights per stack row (sg_view_resolve);
+ * memory is two counters per row. A pstats profile has no stacks: the
+ * answer is empty.
  */
 #ifndef SG_ANALYZE_TOP_STACKS_H
 #define SG_ANALYZE_TOP_STACKS_H
@@ -13,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analyze/view.h"
 #include "profile/profile.h"
 
 typedef struct sg_top_stack {
@@ -29,5 +31,13 @@ typedef struct sg_top_stack {
  */
 int sg_top_stacks(const sg_profile *p, const bool *threads, size_t limit, sg_top_stack **out,
                   size_t *count);
+
+/*
+ * The same over a resolved view (view.h): its time range, thread and
+ * state filters and stack transforms apply, and the stack ids are rows of
+ * rv->stacks (the view's transformed table: walk parents there). Samples
+ * with the empty stack are not a stack. Same order and ownership.
+ */
+int sg_top_stacks_view(const sg_view_resolved *rv, size_t limit, sg_top_stack **out, size_t *count);
 
 #endif

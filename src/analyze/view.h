@@ -25,9 +25,16 @@
  *   4. collapse recursion: consecutive frames with the same frame id
  *               (after hiding) merge into one, which keeps the line of the
  *               NEWEST of them (so self-by-line is unchanged). Only direct
- *               recursion is collapsed: A→B→A→B stays as it is (the call
- *               graph collapses indirect recursion; a tree cannot without
- *               inventing paths).
+ *               recursion is collapsed: A→B→A→B stays as it is.
+ *               collapse_indirect collapses any recursion, where it is
+ *               well defined: a frame already on the (transformed) stack
+ *               cuts the stack back to its OLDEST occurrence, which takes
+ *               the newer line, and the frames between are dropped, so no
+ *               function appears twice on a stack: A→B→A→C becomes A→C
+ *               (what a recursive descent "is doing", without the
+ *               intermediate calls); it implies collapse_recursion. The
+ *               cost is a walk up the transformed stack per row (at most
+ *               the number of distinct functions, since none repeats).
  * Frame ids are compared, not names: one function is one frame.
  *
  * Resolution (sg_view_resolve) does, once per view:
@@ -38,8 +45,12 @@
  *     profile's (no copy) and map is the identity.
  *   - one pass over the samples that passes the per-sample test (time
  *     range cut by binary search when the time column is sorted — proved
- *     by one sequential scan — else tested per sample) and sums weights
- *     per derived row (row_weight, row_samples).
+ *     by one sequential scan — else tested per sample, branch-free) and
+ *     counts the kept samples per ORIGINAL row in 32-bit counters (small
+ *     enough to stay within the TLB's reach), then folds them into the
+ *     derived rows through map, per row (row_weight, row_samples);
+ *     weights are summed by a second pass only when some kept weight is
+ *     not 1. About 20 ms for 10M samples over 1.7M rows.
  * After that every query of the view (call tree, function table,
  * butterfly, treemap, call graph) is linear in derived stack rows, never
  * in samples. Queries that need the samples themselves (timeline) walk
@@ -86,6 +97,7 @@ typedef struct sg_view {
     const char *const *hide_packages; /* package names (package.h) to hide, any kind */
     size_t hide_package_count;        /* entries of hide_packages */
     bool collapse_recursion;          /* merge consecutive repeats of a frame */
+    bool collapse_indirect;           /* also cut back any repeat of a frame (see 4.) */
 } sg_view;
 
 /* True when the view changes stacks (exclude, focus, hide or collapse). */

@@ -21,6 +21,7 @@
 #include "cli/attach.h"
 #include "cli/commands.h"
 #include "cli/target_args.h"
+#include "cli/upload_client.h"
 #include "collect/sampling_loop.h"
 #include "collect/target_set.h"
 #include "profile/export_collapsed.h"
@@ -39,6 +40,7 @@ typedef struct sg_record_args {
     sg_target_args target; /* --pid or a command, -r, --mode, --gil */
     double duration;
     const char *output;
+    const char *upload; /* --upload URL: stream the .sgl to a server as it records */
     int collapsed, threads, subprocesses, no_source, stats;
 } sg_record_args;
 
@@ -47,6 +49,7 @@ typedef struct sg_record {
     sg_profile *profile;
     sg_recorder *recorder;
     sg_sgl_writer *writer;
+    sg_live_upload *live; /* --upload */
     sg_target_set targets;
     pid_t child;
     int child_status, child_ended;
@@ -82,12 +85,14 @@ static void sg_record_usage(FILE *out)
                  "      --subprocesses   also record child processes that run Python\n"
                  "      --no-source      do not embed the source text of the files\n"
                  "      --stats          also print the sampler's own cost per round\n"
+                 "      --upload URL     also stream the recording to a spyglass server\n"
+                 "                       (token: $SPYGLASS_TOKEN); it shows up while it runs\n"
                  "  -p, --pid PID        attach to a running process until Ctrl-C or its exit\n");
 }
 
 static int sg_parse_record_args(int argc, char **argv, sg_record_args *a)
 {
-    enum { OPT_THREADS = 256, OPT_SUBPROCESSES, OPT_NO_SOURCE, OPT_STATS };
+    enum { OPT_THREADS = 256, OPT_SUBPROCESSES, OPT_NO_SOURCE, OPT_STATS, OPT_UPLOAD };
     static const struct option opts[] = {{"rate", required_argument, NULL, 'r'},
                                          {"output", required_argument, NULL, 'o'},
                                          {"format", required_argument, NULL, 'f'},
@@ -99,6 +104,7 @@ static int sg_parse_record_args(int argc, char **argv, sg_record_args *a)
                                          {"subprocesses", no_argument, NULL, OPT_SUBPROCESSES},
                                          {"no-source", no_argument, NULL, OPT_NO_SOURCE},
                                          {"stats", no_argument, NULL, OPT_STATS},
+                                         {"upload", required_argument, NULL, OPT_UPLOAD},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
@@ -142,6 +148,9 @@ static int sg_parse_record_args(int argc, char **argv, sg_record_args *a)
         case OPT_STATS:
             a->stats = 1;
             break;
+        case OPT_UPLOAD:
+            a->upload = optarg;
+            break;
         case 'h':
             sg_record_usage(stdout);
             return -1;
@@ -149,6 +158,11 @@ static int sg_parse_record_args(int argc, char **argv, sg_record_args *a)
             sg_record_usage(stderr);
             return 2;
         }
+    }
+    if (a->upload != NULL && a->collapsed) {
+        sg_cli_error("--upload sends the .sgl recording: it cannot be used with --format "
+                     "collapsed");
+        return 2;
     }
     return sg_target_args_finish(&a->target, "record", argc, argv, optind);
 }
@@ -240,6 +254,15 @@ static int sg_record_finish(sg_record *rec, const sg_loop_stats *loop)
             rc = 1;
         }
         rec->writer = NULL;
+        if (rec->live != NULL) {
+            char url[4096];
+            if (sg_live_upload_finish(rec->live, url, sizeof url, err, sizeof err) != 0) {
+                sg_cli_error("upload to %s failed: %s", rec->args.upload, err);
+                rc = 1;
+            } else
+                fprintf(stderr, "spyglass: uploaded %s\n", url);
+            rec->live = NULL;
+        }
     } else {
         FILE *out = strcmp(rec->args.output, "-") == 0 ? stdout : fopen(rec->args.output, "w");
         sg_collapsed_options opts = {0};
@@ -289,6 +312,14 @@ static int sg_record_open_output(sg_record *rec, pid_t pid)
     opts.no_sources = rec->args.no_source;
     if (sg_sgl_writer_open(rec->args.output, &opts, &rec->writer, err, sizeof err) != 0) {
         sg_cli_error("cannot write %s: %s", rec->args.output, err);
+        return 1;
+    }
+    if (rec->args.upload != NULL &&
+        (rec->live =
+             sg_live_upload_start(rec->args.upload, rec->args.output,
+                                  rec->args.target.command ? rec->args.target.command[0] : NULL,
+                                  getenv("SPYGLASS_TOKEN"))) == NULL) {
+        sg_cli_error("cannot start the upload to %s", rec->args.upload);
         return 1;
     }
     return 0;

@@ -17,6 +17,9 @@ static const struct {
     {"top", sg_cmd_top, "a live view of the functions a process spends its time in"},
     {"report", sg_cmd_report, "print the function table and heaviest stacks of a profile"},
     {"convert", sg_cmd_convert, "convert a profile between formats (pstats, speedscope, ...)"},
+    {"serve", sg_cmd_serve, "keep profiles and serve the viewer and the HTTP API"},
+    {"view", sg_cmd_view, "open one profile file in the viewer (a server of its own)"},
+    {"upload", sg_cmd_upload, "send a profile file to a spyglass server"},
 };
 
 static void sg_usage(FILE *out)

@@ -86,6 +86,12 @@ uint32_t sg_callstats_find_edge(const sg_callstats *c, uint32_t caller, uint32_t
     }
 }
 
+void sg_callstats_prefetch_edge(const sg_callstats *c, uint32_t caller, uint32_t callee)
+{
+    if (c->edge_slots != NULL)
+        __builtin_prefetch(&c->edge_slots[edge_hash(caller, callee) & c->edge_slot_mask]);
+}
+
 /* Room for one more row in an array of `elem`-byte rows and its index. */
 static int reserve_row(void **rows, uint32_t *cap, uint32_t count, size_t elem, uint64_t **slots,
                        uint32_t *mask)

@@ -96,6 +96,10 @@ int sg_callstats_add_edge(sg_callstats *c, uint32_t caller, uint32_t callee, uin
 uint32_t sg_callstats_find_func(const sg_callstats *c, uint32_t frame);
 uint32_t sg_callstats_find_edge(const sg_callstats *c, uint32_t caller, uint32_t callee);
 
+/* A hint, no effect on the table: start loading the index slot of the edge
+ * caller → callee, for an importer that knows its next edges ahead. */
+void sg_callstats_prefetch_edge(const sg_callstats *c, uint32_t caller, uint32_t callee);
+
 /*
  * The edges grouped by callee: the callers of frame f are the edge rows
  * row[start[f]] .. row[start[f + 1] - 1], in row order (for an import, the

@@ -394,6 +394,33 @@ static int import_caller(importer *im, uint32_t callee, uint32_t line, uint32_t 
     return rc != 0 ? fail_status(im, rc, v->offset) : SG_PROFILE_OK;
 }
 
+/*
+ * The callers of one function are independent of each other, and each
+ * costs a few cache misses in big tables (the key's frame, the caller's
+ * state, the edge's stack and call-statistics slots). Loading them a few
+ * entries ahead, each stage from what the stage before brought in, lets
+ * those misses overlap instead of following one another.
+ */
+#define PREFETCH_AHEAD 6
+
+static void prefetch_caller(const importer *im, uint32_t callee, uint32_t line,
+                            const sg_marshal_value *callers, uint32_t k)
+{
+    if (k + 2 * PREFETCH_AHEAD < callers->len)
+        __builtin_prefetch(&im->frame_of_value[sg_marshal_item(
+            im->doc, callers, 2 * (size_t)(k + 2 * PREFETCH_AHEAD))]);
+    if (k + PREFETCH_AHEAD >= callers->len)
+        return;
+    uint32_t f =
+        im->frame_of_value[sg_marshal_item(im->doc, callers, 2 * (size_t)(k + PREFETCH_AHEAD))];
+    if (f == 0 || f - 1 >= im->frame_state_cap)
+        return; /* a key not seen yet: nothing known to load */
+    const frame_state *fs = &im->frame_state[f - 1];
+    if (fs->root != 0)
+        sg_stacks_prefetch(&im->p->stacks, fs->root - 1, callee, line);
+    sg_callstats_prefetch_edge(&im->p->callstats, f - 1, callee);
+}
+
 /* The edge rows of function `callee`, once its callers are all read. */
 static int add_edges(importer *im, uint32_t callee, uint32_t offset)
 {
@@ -438,6 +465,7 @@ static int import_function(importer *im, uint32_t frame, uint32_t value_index)
     im->caller_budget -= callers->len;
     im->nshares = 0;
     for (uint32_t k = 0; k < callers->len; k++) {
+        prefetch_caller(im, frame, line, callers, k);
         rc = import_caller(im, frame, line, sg_marshal_item(im->doc, callers, 2 * (size_t)k),
                            sg_marshal_item(im->doc, callers, 2 * (size_t)k + 1));
         if (rc != 0)
@@ -488,6 +516,22 @@ static int import_stats(importer *im)
         if ((rc = remember_entry(im, frame, value)) != 0)
             return fail_status(im, rc, val(im, key)->offset);
     }
+    /* Room for a root row per function and an edge row per caller entry
+     * at once (a hint from well-formed entries, capped by the file's
+     * values: the tables then grow once instead of rehashing as they go). */
+    uint64_t rows = root->len;
+    for (uint32_t k = 0; k < root->len && rows < im->doc->count; k++) {
+        const sg_marshal_value *v = val(im, sg_marshal_item(im->doc, root, 2 * (size_t)k + 1));
+        if (v->type == SG_MARSHAL_TUPLE && v->len == 5) {
+            const sg_marshal_value *callers = val(im, sg_marshal_item(im->doc, v, 4));
+            rows += callers->type == SG_MARSHAL_DICT ? callers->len : 0;
+        }
+    }
+    if (rows > im->doc->count)
+        rows = im->doc->count;
+    rc = sg_stacks_reserve(&im->p->stacks, (uint32_t)(rows < UINT32_MAX / 2 ? rows : 0));
+    if (rc == SG_PROFILE_ENOMEM) /* too many rows for the table is found out later, precisely */
+        return fail_status(im, rc, root->offset);
     /* Pass 2: the functions, in the order of their first appearance. */
     uint32_t nkeys = im->p->frames.count;
     for (uint32_t f = 0; f < nkeys; f++) {

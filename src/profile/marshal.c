@@ -803,6 +803,24 @@ void sg_marshal_put_tuple(sg_marshal_writer *w, uint32_t n)
     }
 }
 
+bool sg_marshal_put_tuple_ref(sg_marshal_writer *w, uint32_t n, uint32_t *slot)
+{
+    if (*slot != 0) {
+        sg_bytes_put_u8(&w->out, TYPE_REF);
+        put_le32(&w->out, *slot - 1);
+        return false;
+    }
+    *slot = ++w->refs; /* before the items' own references, as the reader counts */
+    if (n <= 255) {
+        uint8_t head[2] = {TYPE_STUPLE | FLAG_REF, (uint8_t)n};
+        sg_bytes_put(&w->out, head, 2);
+    } else {
+        sg_bytes_put_u8(&w->out, TYPE_TUPLE | FLAG_REF);
+        put_le32(&w->out, n);
+    }
+    return true;
+}
+
 void sg_marshal_put_dict_begin(sg_marshal_writer *w)
 {
     sg_bytes_put_u8(&w->out, TYPE_DICT);

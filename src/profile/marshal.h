@@ -136,7 +136,13 @@ void sg_marshal_put_float(sg_marshal_writer *w, double v);
  * before the first write and holds the reference index + 1 after it. */
 void sg_marshal_put_str(sg_marshal_writer *w, const char *s, size_t len, uint32_t *slot);
 void sg_marshal_put_tuple(sg_marshal_writer *w, uint32_t n); /* then n values */
-void sg_marshal_put_dict_begin(sg_marshal_writer *w);        /* then key, value pairs */
+/* A tuple later values may refer to, as CPython writes a shared object (a
+ * pstats key that is also a caller key): with *slot 0 it is written with
+ * FLAG_REF, *slot gets its reference index + 1 and the call returns true
+ * (then write its n values); with *slot set only the reference is written
+ * and the call returns false (no values follow). */
+bool sg_marshal_put_tuple_ref(sg_marshal_writer *w, uint32_t n, uint32_t *slot);
+void sg_marshal_put_dict_begin(sg_marshal_writer *w); /* then key, value pairs */
 void sg_marshal_put_dict_end(sg_marshal_writer *w);
 
 #endif

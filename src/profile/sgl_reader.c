@@ -55,6 +55,7 @@ typedef struct sgl_reader {
     uint8_t *prev_flags;
     uint32_t state_cap;
     uint32_t *scratch_parent, *scratch_frame; /* stack columns awaiting the line column */
+    uint32_t *scratch_line;
     size_t scratch_cap;
     char *err;
     size_t errlen;
@@ -167,13 +168,16 @@ static int decode_frames(sgl_reader *r, sg_bytes_in *in)
     return SG_PROFILE_OK;
 }
 
+#define STACK_PREFETCH 8 /* rows ahead whose index slot is loaded early */
+
 static int reserve_scratch(sgl_reader *r, size_t n)
 {
     if (n <= r->scratch_cap)
         return SG_PROFILE_OK;
     int rc;
     if ((rc = sg_grow_array((void **)&r->scratch_parent, n, sizeof(uint32_t))) != 0 ||
-        (rc = sg_grow_array((void **)&r->scratch_frame, n, sizeof(uint32_t))) != 0)
+        (rc = sg_grow_array((void **)&r->scratch_frame, n, sizeof(uint32_t))) != 0 ||
+        (rc = sg_grow_array((void **)&r->scratch_line, n, sizeof(uint32_t))) != 0)
         return rc;
     r->scratch_cap = n;
     return SG_PROFILE_OK;
@@ -210,11 +214,22 @@ static int decode_stacks(sgl_reader *r, sg_bytes_in *in)
         r->scratch_frame[i] = frame;
     }
     for (size_t i = 0; i < n; i++) {
-        uint32_t line = sg_bytes_get_varint32(in);
-        uint32_t expected = first + (uint32_t)i, id;
+        r->scratch_line[i] = sg_bytes_get_varint32(in);
         if (in->failed)
             return record_truncated(r);
-        rc = sg_stacks_intern(&p->stacks, r->scratch_parent[i], r->scratch_frame[i], line, &id);
+    }
+    /* all three columns known: grow the table once, and load each row's
+     * index slot a few rows ahead (the lookups are independent) */
+    if (n <= UINT32_MAX && (rc = sg_stacks_reserve(&p->stacks, (uint32_t)n)) != 0)
+        return RECORD_OOM(r, rc);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t expected = first + (uint32_t)i, id;
+        if (i + STACK_PREFETCH < n)
+            sg_stacks_prefetch(&p->stacks, r->scratch_parent[i + STACK_PREFETCH],
+                               r->scratch_frame[i + STACK_PREFETCH],
+                               r->scratch_line[i + STACK_PREFETCH]);
+        rc = sg_stacks_intern(&p->stacks, r->scratch_parent[i], r->scratch_frame[i],
+                              r->scratch_line[i], &id);
         if (rc != 0)
             return RECORD_OOM(r, rc);
         if (id != expected)
@@ -866,6 +881,7 @@ int sg_sgl_read_buffer(const void *data, size_t len, unsigned flags, sg_profile 
     free(r.prev_flags);
     free(r.scratch_parent);
     free(r.scratch_frame);
+    free(r.scratch_line);
     if (rc != 0) {
         sg_profile_free(r.p);
         return rc;

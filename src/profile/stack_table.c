@@ -94,6 +94,30 @@ int sg_stacks_intern(sg_stacks *s, uint32_t parent, uint32_t frame, uint32_t lin
     return stacks_add(s, parent, frame, line, hash, id_out);
 }
 
+int sg_stacks_reserve(sg_stacks *s, uint32_t extra)
+{
+    uint64_t need = (uint64_t)s->count + extra;
+    if (extra == 0)
+        return SG_PROFILE_OK;
+    if (need > SG_HASH_MAX_ROWS)
+        return SG_PROFILE_ELIMIT;
+    if (need > s->cap) {
+        int rc = sg_grow_array((void **)&s->rows, (size_t)need, sizeof *s->rows);
+        if (rc != 0)
+            return rc;
+        s->cap = (uint32_t)need;
+    }
+    return sg_hash_index_reserve(&s->slots, &s->slot_mask, (uint32_t)need - 1);
+}
+
+void sg_stacks_prefetch(const sg_stacks *s, uint32_t parent, uint32_t frame, uint32_t line)
+{
+    if (s->slots != NULL)
+        __builtin_prefetch(&s->slots[sg_hash_u32x3(parent, frame, line) & s->slot_mask]);
+    if (parent < s->count) /* a new row reads its parent's depth */
+        __builtin_prefetch(&s->rows[parent]);
+}
+
 int sg_stacks_intern_chain(sg_stacks *s, uint32_t base, const sg_frame_line *chain, size_t n,
                            uint32_t *depth_ids, uint32_t *id_out)
 {

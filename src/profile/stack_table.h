@@ -70,6 +70,16 @@ int sg_stacks_intern(sg_stacks *s, uint32_t parent, uint32_t frame, uint32_t lin
  * Does not allocate once every row exists: a hit is one hash probe per frame.
  * On error the rows interned so far stay (they are valid, merely unused).
  */
+/* Make room for `extra` more rows (array and index) at once, so that a
+ * reader that knows how many rows follow grows the table once. Returns
+ * SG_PROFILE_OK, SG_PROFILE_ENOMEM or SG_PROFILE_ELIMIT. */
+int sg_stacks_reserve(sg_stacks *s, uint32_t extra);
+
+/* A hint, no effect on the table: start loading the index slot where
+ * (parent, frame, line) would be found (and the parent row), for a caller that interns many
+ * independent rows and knows the next ones ahead (importers). */
+void sg_stacks_prefetch(const sg_stacks *s, uint32_t parent, uint32_t frame, uint32_t line);
+
 int sg_stacks_intern_chain(sg_stacks *s, uint32_t base, const sg_frame_line *chain, size_t n,
                            uint32_t *depth_ids, uint32_t *id_out);
 

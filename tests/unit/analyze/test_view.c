@@ -1,10 +1,10 @@
 /*
  * test_view.c — views and the queries over them (call tree top-down and
  * inverted, level of detail and expansion, butterfly, treemap, function
- * table through a view) against brute-force references on random
- * profiles: each sample's stack is expanded to a frame array, the view's
+ * table and top stacks through a view) against brute-force references on
+ * random profiles: each sample's stack is expanded to a frame array, the view's
  * transforms are applied to that array literally (exclude, focus at the
- * oldest occurrence, hide, collapse direct recursion), and every answer is
+ * oldest occurrence, hide, collapse direct or any recursion), and every answer is
  * recomputed from those arrays. Plus a 10,000-frame stack, and a pstats
  * profile whose butterfly must be its call-statistics edges.
  */
@@ -20,6 +20,7 @@
 
 #include "analyze/butterfly.h"
 #include "analyze/call_tree.h"
+#include "analyze/top_stacks.h"
 #include "analyze/function_table.h"
 #include "analyze/treemap.h"
 #include "analyze/view.h"
@@ -144,6 +145,15 @@ static ref_sample *reference(const sg_profile *p, const sg_view *v)
             uint32_t f = full[k];
             if (hid[f] && !(v->focus && k == start))
                 continue;
+            if (v->collapse_indirect) { /* cut back to its earlier occurrence */
+                uint32_t j = 0;
+                while (j < o->n && o->frames[j] != f)
+                    j++;
+                if (j < o->n) {
+                    o->n = j + 1;
+                    continue;
+                }
+            }
             if (v->collapse_recursion && o->n > 0 && o->frames[o->n - 1] == f)
                 continue;
             o->frames[o->n++] = f;
@@ -351,6 +361,40 @@ static void check_treemap(const sg_profile *p, const sg_view_resolved *rv, const
     sg_treemap_free(&m);
 }
 
+/* sg_top_stacks_view against per-row sums made sample by sample through
+ * sg_view_sample_stack, ordered by brute force. */
+static void check_top_stacks(const sg_profile *p, const sg_view_resolved *rv)
+{
+    uint32_t n = rv->stacks->count;
+    uint64_t *w = calloc(n + 1, sizeof *w), *c = calloc(n + 1, sizeof *c);
+    for (size_t i = rv->first; i < rv->last; i++) {
+        uint32_t st = sg_view_sample_stack(rv, i);
+        if (st == SG_VIEW_DROPPED || st == SG_STACK_NONE)
+            continue;
+        w[st] += p->samples.weight[i];
+        c[st]++;
+    }
+    sg_top_stack *top;
+    size_t k;
+    assert_int_equal(sg_top_stacks_view(rv, 7, &top, &k), 0);
+    size_t listed = 0;
+    for (uint32_t r = 0; r < n; r++)
+        listed += c[r] != 0;
+    assert_int_equal(k, listed < 7 ? listed : 7);
+    for (size_t i = 0; i < k; i++) {
+        uint32_t r = top[i].stack;
+        assert_int_equal(top[i].weight, w[r]);
+        assert_int_equal(top[i].samples, c[r]);
+        size_t before = 0; /* rows that must come first */
+        for (uint32_t o = 0; o < n; o++)
+            before += c[o] != 0 && (w[o] > w[r] || (w[o] == w[r] && o < r));
+        assert_int_equal(before, i);
+    }
+    free(top);
+    free(w);
+    free(c);
+}
+
 static void check_view(const sg_profile *p, const sg_view *v)
 {
     ref_sample *ref = reference(p, v);
@@ -365,6 +409,7 @@ static void check_view(const sg_profile *p, const sg_view *v)
     check_function_table(p, v, ref);
     check_butterfly(p, &rv, ref);
     check_treemap(p, &rv, ref);
+    check_top_stacks(p, &rv);
     sg_view_resolved_free(&rv);
     free(ref);
 }
@@ -395,6 +440,7 @@ static sg_view random_view(rng *r, bool *threads)
         v.hide_package_count = 1;
     }
     v.collapse_recursion = below(r, 2);
+    v.collapse_indirect = below(r, 4) == 0;
     return v;
 }
 

@@ -1,0 +1,243 @@
+/*
+ * profile_load.c — bench-profile-load: how fast profiles load, and in how
+ * much memory (issue 3), each figure beside its goal.
+ *
+ *   pstats: a pstats file (the marshal dict cProfile writes) of 200,000
+ *           functions with ~5 callers each, made with our marshal writer
+ *           (key strings and tuples by reference, as CPython writes them:
+ *           marshal.dumps of a real stats dict has the same shape), then imported
+ *           (sg_import_pstats): goal < 1 s;
+ *   .sgl:   a 10,000,000-sample recording (8 threads sampled every 1 ms;
+ *           each thread stays on a stack for a few samples, then moves to
+ *           another of 50,000 distinct stacks), written with the .sgl
+ *           writer to a temporary file, then loaded by a fresh process
+ *           (this program again, `--load FILE`), which prints its own time
+ *           and peak RSS: goals < 1 s and peak RSS < 2x the sample columns
+ *           (21 bytes a sample: time 8, thread 4, stack 4, flags 1,
+ *           weight 4).
+ *
+ *   bench-profile-load [samples]        both benches (default 10000000)
+ *   bench-profile-load --load FILE      load any profile file, print time
+ *                                       and peak RSS (format detected)
+ *
+ * Generation is not timed. A fresh process for the load, so that its peak
+ * RSS is the load's alone and not the generator's.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench_util.h"
+#include "profile/format_list.h"
+#include "profile/formats.h"
+#include "profile/marshal.h"
+
+/* ---- pstats -------------------------------------------------------------- */
+
+/* Key i; slots: per file string, per name string, per key tuple (CPython
+ * writes the key tuple once and refers to it from callers dicts). */
+static void put_key(sg_marshal_writer *w, uint32_t i, uint32_t n, uint32_t *slots)
+{
+    if (!sg_marshal_put_tuple_ref(w, 3, &slots[2 * 9000 + n + i]))
+        return;
+    char file[80], name[32];
+    snprintf(file, sizeof file, "/venv/lib/python3.12/site-packages/p%u/m%u.py", i % 500, i % 9000);
+    snprintf(name, sizeof name, "f%u", i);
+    sg_marshal_put_str(w, file, strlen(file), &slots[2 * (i % 9000)]);
+    sg_marshal_put_int(w, i % 5000 + 1);
+    sg_marshal_put_str(w, name, strlen(name), &slots[2 * 9000 + i]);
+}
+
+/* {key: (cc, nc, tt, ct, {caller key: (nc, cc, tt, ct)})} of n functions. */
+static void pstats_bytes(uint32_t n, sg_marshal_writer *w)
+{
+    rng r = {0x2545f4914f6cdd1dull};
+    uint32_t *slots = calloc(2 * 9000 + 2 * (size_t)n, sizeof *slots);
+    uint32_t callers[9];
+    sg_marshal_put_dict_begin(w);
+    for (uint32_t i = 0; i < n; i++) {
+        put_key(w, i, n, slots);
+        uint32_t cc = 1 + below(&r, 100), nc = cc + below(&r, 100);
+        double tt = below(&r, 1000000) / 1e9;
+        sg_marshal_put_tuple(w, 5);
+        sg_marshal_put_int(w, cc);
+        sg_marshal_put_int(w, nc);
+        sg_marshal_put_float(w, tt);
+        sg_marshal_put_float(w, tt + below(&r, 10000000) / 1e9);
+        uint32_t k = i == 0 ? 0 : 1 + below(&r, 9), m = 0;
+        for (uint32_t c = 0; c < k; c++) { /* distinct callers, as dict keys are */
+            uint32_t from = below(&r, i), seen = 0;
+            for (uint32_t j = 0; j < m; j++)
+                seen |= callers[j] == from;
+            if (!seen)
+                callers[m++] = from;
+        }
+        sg_marshal_put_dict_begin(w);
+        for (uint32_t c = 0; c < m; c++) {
+            put_key(w, callers[c], n, slots);
+            uint32_t calls = 1 + below(&r, 10);
+            double ett = below(&r, 1000) / 1e9;
+            sg_marshal_put_tuple(w, 4);
+            sg_marshal_put_int(w, calls);
+            sg_marshal_put_int(w, calls);
+            sg_marshal_put_float(w, ett);
+            sg_marshal_put_float(w, ett + below(&r, 100000) / 1e9);
+        }
+        sg_marshal_put_dict_end(w);
+    }
+    sg_marshal_put_dict_end(w);
+    free(slots);
+}
+
+static void bench_pstats(uint32_t n)
+{
+    sg_marshal_writer w = {0};
+    pstats_bytes(n, &w);
+    if (w.out.failed) {
+        fprintf(stderr, "bench: out of memory writing the pstats bytes\n");
+        exit(1);
+    }
+    printf("pstats file: %u functions, %.1f MB\n", n, w.out.len / 1e6);
+    double best = 0;
+    for (int run = 0; run < 3; run++) {
+        sg_profile *p;
+        char err[256];
+        bench_clock c = clock_now();
+        if (sg_import_pstats(w.out.data, w.out.len, NULL, &p, err, sizeof err) != 0) {
+            fprintf(stderr, "bench: pstats import: %s\n", err);
+            exit(1);
+        }
+        double ms = clock_now().wall_ms - c.wall_ms;
+        if (run == 0 || ms < best)
+            best = ms;
+        char line[96];
+        snprintf(line, sizeof line, "pstats import, run %d (%u functions, %u edges)", run + 1,
+                 p->callstats.func_count, p->callstats.edge_count);
+        report_since(line, c, 1000);
+        sg_profile_free(p);
+    }
+    report("pstats import of 200,000 functions, best of 3", best, 1000);
+    free(w.out.data);
+}
+
+/* ---- .sgl ---------------------------------------------------------------- */
+
+enum { FRAMES = 5000, LEAVES = 50000, THREADS = 8 };
+
+static sg_profile *recording(size_t nsamples)
+{
+    rng r = {0x9e3779b97f4a7c15ull};
+    sg_profile *p = sg_profile_new();
+    uint32_t frames[FRAMES], threads[THREADS], current[THREADS] = {0};
+    p->meta.interval_ns = 1000000;
+    for (int i = 0; i < FRAMES; i++) {
+        char file[64], name[32];
+        snprintf(file, sizeof file, "/proj/pkg%d/mod%d.py", i % 20, i % 300);
+        snprintf(name, sizeof name, "func_%d", i);
+        check(sg_profile_intern_frame(p, file, strlen(file), name, strlen(name), (uint32_t)i,
+                                      &frames[i]),
+              "frame");
+    }
+    for (int t = 0; t < THREADS; t++) {
+        char name[16];
+        snprintf(name, sizeof name, "worker-%d", t);
+        check(sg_profile_intern_thread(p, 1000 + (uint64_t)t, name, &threads[t]), "thread");
+    }
+    uint32_t *leaves = malloc(LEAVES * sizeof *leaves);
+    sg_frame_line chain[64];
+    for (int k = 0; k < LEAVES; k++) {
+        uint32_t depth = 8 + below(&r, 57), spine = below(&r, 300);
+        for (uint32_t d = 0; d < depth; d++) {
+            uint32_t f = d < 6 ? (spine * 7 + d * 13) % 64 : below(&r, FRAMES);
+            chain[d] = (sg_frame_line){frames[f], 1 + below(&r, 50)};
+        }
+        check(sg_stacks_intern_chain(&p->stacks, SG_STACK_NONE, chain, depth, NULL, &leaves[k]),
+              "stack");
+    }
+    check(sg_samples_reserve(&p->samples, nsamples), "samples");
+    uint8_t flags[THREADS] = {0};
+    for (size_t i = 0; i < nsamples; i++) {
+        uint32_t t = (uint32_t)(i % THREADS);
+        if (below(&r, 4) == 0) { /* a quarter of the time the thread moves on */
+            uint32_t a = below(&r, LEAVES), b = below(&r, LEAVES);
+            current[t] = leaves[a < b ? a : b];
+            flags[t] = (uint8_t)below(&r, 8);
+        }
+        check(sg_samples_append(&p->samples, i / THREADS * 1000000, threads[t], current[t],
+                                flags[t], 1),
+              "sample");
+    }
+    p->meta.duration_ns = nsamples / THREADS * 1000000;
+    free(leaves);
+    return p;
+}
+
+/* --load FILE: load it, print time and peak RSS (run in a fresh process). */
+static int load_only(const char *path)
+{
+    sg_profile *p;
+    char err[256];
+    bench_clock c = clock_now();
+    if (sg_profile_load(path, NULL, NULL, &p, err, sizeof err) != 0) {
+        fprintf(stderr, "bench: %s: %s\n", path, err);
+        return 1;
+    }
+    report_since("load time", c, 1000);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double columns = (double)p->samples.count * 21;
+    double rss = ru.ru_maxrss * 1024.0;
+    printf("  (%s: %zu samples, %u stack rows)\n", path, p->samples.count, p->stacks.count);
+    printf("peak RSS %.0f MB = %.2fx the sample columns (%.0f MB)   goal < 2x  %s\n", rss / 1e6,
+           rss / columns, columns / 1e6, rss < 2 * columns ? "ok" : "HIGH");
+    sg_profile_free(p);
+    return 0;
+}
+
+static void bench_sgl(size_t n, const char *self)
+{
+    bench_clock c = clock_now();
+    sg_profile *p = recording(n);
+    char path[] = "/tmp/spyglass-bench-XXXXXX";
+    int fd = mkstemp(path);
+    FILE *out = fd < 0 ? NULL : fdopen(fd, "wb");
+    char err[256];
+    if (out == NULL || sg_export_sgl(p, out, NULL, err, sizeof err) != 0 || fclose(out) != 0) {
+        fprintf(stderr, "bench: writing %s failed\n", path);
+        exit(1);
+    }
+    long size = 0;
+    FILE *in = fopen(path, "rb");
+    if (in != NULL && fseek(in, 0, SEEK_END) == 0)
+        size = ftell(in);
+    if (in != NULL)
+        fclose(in);
+    printf(".sgl file: %zu samples, %.1f MB, %.2f bytes a sample (written in %.0f ms)\n", n,
+           size / 1e6, (double)size / (double)n, clock_now().wall_ms - c.wall_ms);
+    sg_profile_free(p);
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        execl(self, self, "--load", path, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    if (child > 0)
+        waitpid(child, &status, 0);
+    unlink(path);
+    if (child < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fprintf(stderr, "bench: the loading process failed\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--load") == 0)
+        return load_only(argv[2]);
+    size_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 10000000;
+    bench_pstats(200000);
+    bench_sgl(n, "/proc/self/exe");
+    return 0;
+}

@@ -1,0 +1,59 @@
+/*
+ * jbuf.h — a growable byte buffer that answers are written into, with the
+ * JSON pieces the server needs (escaped strings, integers, doubles).
+ *
+ * Why not json_out.h: that one writes to a stdio stream, one putc per byte;
+ * a server answer is built in memory and handed to the HTTP library whole,
+ * and the encoders here are on the hot path of every query.
+ *
+ * Strings always come out as valid JSON in valid UTF-8: profile text is
+ * untrusted (a target's memory, an uploaded file), so a byte that does not
+ * start a well-formed UTF-8 sequence is written as U+FFFD.
+ *
+ * Errors: an allocation failure sets `failed` and later appends do nothing,
+ * so a writer checks once at the end (sg_jbuf_failed), like ferror().
+ *
+ * Ownership: the buffer owns `data`; sg_jbuf_free releases it, and
+ * sg_jbuf_take hands it (NUL-terminated) to the caller, who frees it.
+ */
+#ifndef SG_SERVE_JBUF_H
+#define SG_SERVE_JBUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct sg_jbuf {
+    char *data;
+    size_t len, cap;
+    bool failed;
+} sg_jbuf;
+
+void sg_jbuf_init(sg_jbuf *b);
+void sg_jbuf_free(sg_jbuf *b);
+/* The bytes (NUL-terminated), now the caller's; the buffer is left empty.
+ * NULL when an append failed. */
+char *sg_jbuf_take(sg_jbuf *b, size_t *len);
+static inline bool sg_jbuf_failed(const sg_jbuf *b)
+{
+    return b->failed;
+}
+
+void sg_jbuf_add(sg_jbuf *b, const void *bytes, size_t n);
+void sg_jbuf_puts(sg_jbuf *b, const char *s);
+void sg_jbuf_char(sg_jbuf *b, char c);
+void sg_jbuf_printf(sg_jbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A quoted, escaped JSON string of `n` bytes (sg_jbuf_str: NUL-terminated;
+ * NULL writes null). */
+void sg_jbuf_strn(sg_jbuf *b, const char *s, size_t n);
+void sg_jbuf_str(sg_jbuf *b, const char *s);
+void sg_jbuf_u64(sg_jbuf *b, uint64_t v);
+void sg_jbuf_i64(sg_jbuf *b, int64_t v);
+/* A finite double with up to 6 significant decimals; NaN and inf as 0. */
+void sg_jbuf_double(sg_jbuf *b, double v);
+void sg_jbuf_bool(sg_jbuf *b, bool v);
+/* `"key":` — key is a literal the caller knows needs no escape. */
+void sg_jbuf_key(sg_jbuf *b, const char *key);
+
+#endif

@@ -1,0 +1,417 @@
+/*
+ * profile_cache.c — the bounded LRU of loaded profiles (profile_cache.h).
+ *
+ * Invariants (under c->lock): the list holds exactly the entries with
+ * cached = true, most recently used first; bytes is the sum of their
+ * sizes; an entry with refs = 0 that is not cached has been freed. A
+ * loading entry is cached (so a second request finds and waits on it) but
+ * never evicted while loading (it has a reference: the loader's).
+ */
+#include "serve/profile_cache.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct sg_pcache {
+    pthread_mutex_t lock;
+    pthread_cond_t loaded;
+    sg_loaded *head, *tail;
+    size_t bytes, count, max_bytes, max_entries;
+    sg_pcache_loader load;
+    void *ctx;
+};
+
+size_t sg_profile_bytes(const sg_profile *p)
+{
+    size_t b = sizeof *p;
+    b += p->samples.count * (8 + 4 + 4 + 1 + 4);
+    b += (size_t)p->stacks.count * (sizeof(sg_stack_row) + 16);
+    b += (size_t)p->frames.count * (sizeof(sg_frame) + 16);
+    b += p->strings.bytes_len + (size_t)p->strings.count * 24;
+    b += p->sources.total_bytes;
+    b += p->events.count * 17;
+    b += (size_t)p->callstats.func_count * 64 + (size_t)p->callstats.edge_count * 80;
+    return b;
+}
+
+static void time_span(const sg_profile *p, uint64_t *t0, uint64_t *t1)
+{
+    *t0 = *t1 = 0;
+    if (p->samples.count == 0)
+        return;
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (size_t i = 0; i < p->samples.count; i++) {
+        uint64_t t = p->samples.time_ns[i];
+        lo = t < lo ? t : lo;
+        hi = t > hi ? t : hi;
+    }
+    *t0 = lo;
+    *t1 = hi;
+}
+
+sg_pcache *sg_pcache_new(size_t max_bytes, size_t max_entries, sg_pcache_loader load, void *ctx)
+{
+    sg_pcache *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return NULL;
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->loaded, NULL);
+    c->max_bytes = max_bytes;
+    c->max_entries = max_entries ? max_entries : 1;
+    c->load = load;
+    c->ctx = ctx;
+    return c;
+}
+
+static void derived_free(sg_derived *d)
+{
+    d->free_obj(d->obj);
+    free(d->key);
+    free(d);
+}
+
+static void entry_free(sg_loaded *e)
+{
+    while (e->derived != NULL) {
+        sg_derived *d = e->derived;
+        e->derived = d->next;
+        derived_free(d);
+    }
+    if (e->tl_built && e->tl_rc == 0)
+        sg_tlindex_free(&e->tl);
+    if (e->bfly_built && e->bfly_rc == 0)
+        sg_bfly_index_free(&e->bfly);
+    if (e->pk_built) {
+        sg_packages_free(&e->packages);
+        free(e->frame_package);
+    }
+    sg_profile_free(e->profile);
+    pthread_mutex_destroy(&e->lock);
+    free(e);
+}
+
+static sg_loaded *entry_new(const char *id)
+{
+    sg_loaded *e = calloc(1, sizeof *e);
+    if (e == NULL)
+        return NULL;
+    snprintf(e->id, sizeof e->id, "%s", id);
+    pthread_mutex_init(&e->lock, NULL);
+    return e;
+}
+
+static void unlink_entry(sg_pcache *c, sg_loaded *e)
+{
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        c->head = e->next;
+    if (e->next)
+        e->next->prev = e->prev;
+    else
+        c->tail = e->prev;
+    e->prev = e->next = NULL;
+    e->cached = false;
+    c->bytes -= e->bytes;
+    c->count--;
+}
+
+static void push_front(sg_pcache *c, sg_loaded *e)
+{
+    e->prev = NULL;
+    e->next = c->head;
+    if (c->head)
+        c->head->prev = e;
+    c->head = e;
+    if (c->tail == NULL)
+        c->tail = e;
+    e->cached = true;
+    c->bytes += e->bytes;
+    c->count++;
+}
+
+/* Drop least recently used entries until the bounds hold (keeping `keep`). */
+static void evict(sg_pcache *c, const sg_loaded *keep)
+{
+    sg_loaded *e = c->tail;
+    while (e != NULL && (c->bytes > c->max_bytes || c->count > c->max_entries)) {
+        sg_loaded *prev = e->prev;
+        if (e != keep && !e->loading) {
+            unlink_entry(c, e);
+            if (e->refs == 0)
+                entry_free(e);
+        }
+        e = prev;
+    }
+}
+
+void sg_pcache_free(sg_pcache *c)
+{
+    if (c == NULL)
+        return;
+    while (c->head != NULL) {
+        sg_loaded *e = c->head;
+        unlink_entry(c, e);
+        entry_free(e);
+    }
+    pthread_cond_destroy(&c->loaded);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+static sg_loaded *find(sg_pcache *c, const char *id)
+{
+    for (sg_loaded *e = c->head; e != NULL; e = e->next)
+        if (strcmp(e->id, id) == 0)
+            return e;
+    return NULL;
+}
+
+static void fill(sg_loaded *e, sg_profile *p)
+{
+    e->profile = p;
+    time_span(p, &e->t_start, &e->t_end);
+    e->base_bytes = e->bytes = sg_profile_bytes(p);
+}
+
+sg_loaded *sg_pcache_get(sg_pcache *c, const char *id, int *status, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&c->lock);
+    sg_loaded *e = find(c, id);
+    if (e != NULL) {
+        e->refs++;
+        while (e->loading)
+            pthread_cond_wait(&c->loaded, &c->lock);
+        if (e->load_rc != 0) {
+            *status = e->load_rc;
+            snprintf(err, errlen, "%s", e->load_err);
+            e->refs--;
+            if (e->refs == 0 && !e->cached)
+                entry_free(e);
+            pthread_mutex_unlock(&c->lock);
+            return NULL;
+        }
+        if (e->cached && e != c->head) {
+            unlink_entry(c, e);
+            push_front(c, e);
+        }
+        pthread_mutex_unlock(&c->lock);
+        return e;
+    }
+    e = entry_new(id);
+    if (e == NULL) {
+        pthread_mutex_unlock(&c->lock);
+        *status = 500;
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    e->loading = true;
+    e->refs = 1;
+    push_front(c, e);
+    pthread_mutex_unlock(&c->lock);
+
+    sg_profile *p = NULL;
+    int st = 500;
+    char why[256] = "";
+    int rc = c->load(c->ctx, id, &p, &st, why, sizeof why);
+
+    pthread_mutex_lock(&c->lock);
+    e->loading = false;
+    if (rc != 0) {
+        e->load_rc = st;
+        snprintf(e->load_err, sizeof e->load_err, "%s", why);
+        if (e->cached)
+            unlink_entry(c, e);
+        pthread_cond_broadcast(&c->loaded);
+        *status = st;
+        snprintf(err, errlen, "%s", why);
+        if (--e->refs == 0)
+            entry_free(e);
+        pthread_mutex_unlock(&c->lock);
+        return NULL;
+    }
+    bool was_cached = e->cached;
+    if (was_cached)
+        unlink_entry(c, e);
+    fill(e, p);
+    if (was_cached)
+        push_front(c, e);
+    evict(c, e);
+    pthread_cond_broadcast(&c->loaded);
+    pthread_mutex_unlock(&c->lock);
+    return e;
+}
+
+void sg_pcache_release(sg_pcache *c, sg_loaded *e)
+{
+    if (e == NULL)
+        return;
+    pthread_mutex_lock(&c->lock);
+    /* the entry's size grows when indexes are built: account for it */
+    if (e->cached) {
+        unlink_entry(c, e);
+        e->bytes = e->base_bytes + __atomic_load_n(&e->extra_bytes, __ATOMIC_ACQUIRE);
+        push_front(c, e); /* it was just used */
+    }
+    e->refs--;
+    if (e->refs == 0 && !e->cached)
+        entry_free(e);
+    else
+        evict(c, NULL);
+    pthread_mutex_unlock(&c->lock);
+}
+
+int sg_pcache_put(sg_pcache *c, const char *id, sg_profile *p)
+{
+    sg_loaded *e = entry_new(id);
+    if (e == NULL) {
+        sg_profile_free(p);
+        return -1;
+    }
+    fill(e, p);
+    pthread_mutex_lock(&c->lock);
+    sg_loaded *old = find(c, id);
+    if (old != NULL && !old->loading) {
+        unlink_entry(c, old);
+        if (old->refs == 0)
+            entry_free(old);
+    }
+    push_front(c, e);
+    evict(c, e);
+    pthread_mutex_unlock(&c->lock);
+    return 0;
+}
+
+void sg_pcache_drop(sg_pcache *c, const char *id)
+{
+    pthread_mutex_lock(&c->lock);
+    sg_loaded *e = find(c, id);
+    if (e != NULL && !e->loading) {
+        unlink_entry(c, e);
+        if (e->refs == 0)
+            entry_free(e);
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
+const sg_tlindex *sg_loaded_tlindex(sg_loaded *e)
+{
+    pthread_mutex_lock(&e->lock);
+    if (!e->tl_built) {
+        e->tl_rc = sg_tlindex_build(e->profile, &e->tl);
+        e->tl_built = true;
+        if (e->tl_rc == 0) /* 12..20 bytes per sample, 4 per stack row (timeline.h) */
+            __atomic_add_fetch(&e->extra_bytes,
+                               e->profile->samples.count * 20 +
+                                   (size_t)e->profile->stacks.count * 4,
+                               __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&e->lock);
+    return e->tl_rc == 0 ? &e->tl : NULL;
+}
+
+const sg_bfly_index *sg_loaded_bfly(sg_loaded *e)
+{
+    pthread_mutex_lock(&e->lock);
+    if (!e->bfly_built) {
+        e->bfly_rc = sg_bfly_index_build(e->profile, &e->bfly);
+        e->bfly_built = true;
+    }
+    pthread_mutex_unlock(&e->lock);
+    return e->bfly_rc == 0 ? &e->bfly : NULL;
+}
+
+int sg_loaded_packages(sg_loaded *e, const sg_packages **pk, const uint32_t **frame_package)
+{
+    pthread_mutex_lock(&e->lock);
+    if (!e->pk_built) {
+        e->frame_package = malloc(((size_t)e->profile->frames.count + 1) * sizeof(uint32_t));
+        memset(&e->packages, 0, sizeof e->packages);
+        e->pk_rc = e->frame_package == NULL
+                       ? -1
+                       : sg_packages_classify(e->profile, &e->packages, e->frame_package);
+        e->pk_built = true;
+    }
+    pthread_mutex_unlock(&e->lock);
+    *pk = &e->packages;
+    *frame_package = e->frame_package;
+    return e->pk_rc == 0 ? 0 : -1;
+}
+
+void *sg_loaded_derived_get(sg_loaded *e, const char *key, sg_derived **handle)
+{
+    pthread_mutex_lock(&e->lock);
+    for (sg_derived *d = e->derived; d != NULL; d = d->next)
+        if (strcmp(d->key, key) == 0) {
+            d->refs++;
+            d->used = ++e->tick;
+            pthread_mutex_unlock(&e->lock);
+            *handle = d;
+            return d->obj;
+        }
+    pthread_mutex_unlock(&e->lock);
+    *handle = NULL;
+    return NULL;
+}
+
+void *sg_loaded_derived_put(sg_loaded *e, const char *key, void *obj, void (*free_obj)(void *),
+                            size_t bytes, sg_derived **handle)
+{
+    sg_derived *d = calloc(1, sizeof *d);
+    char *k = strdup(key);
+    if (d == NULL || k == NULL) {
+        free(d);
+        free(k);
+        free_obj(obj);
+        *handle = NULL;
+        return NULL;
+    }
+    *d = (sg_derived){k, obj, free_obj, bytes, 1, 0, NULL};
+    pthread_mutex_lock(&e->lock);
+    for (sg_derived *o = e->derived; o != NULL; o = o->next)
+        if (strcmp(o->key, key) == 0) { /* another thread computed it first */
+            o->refs++;
+            o->used = ++e->tick;
+            pthread_mutex_unlock(&e->lock);
+            derived_free(d);
+            *handle = o;
+            return o->obj;
+        }
+    if (e->derived_count >= SG_DERIVED_MAX) { /* evict the least recently used idle one */
+        sg_derived **victim = NULL;
+        for (sg_derived **o = &e->derived; *o != NULL; o = &(*o)->next)
+            if ((*o)->refs == 0 && (victim == NULL || (*o)->used < (*victim)->used))
+                victim = o;
+        if (victim != NULL) {
+            sg_derived *v = *victim;
+            *victim = v->next;
+            e->derived_count--;
+            __atomic_sub_fetch(&e->extra_bytes, v->bytes, __ATOMIC_RELEASE);
+            derived_free(v);
+        }
+    }
+    if (e->derived_count < SG_DERIVED_MAX) {
+        d->used = ++e->tick;
+        d->next = e->derived;
+        e->derived = d;
+        e->derived_count++;
+        __atomic_add_fetch(&e->extra_bytes, bytes, __ATOMIC_RELEASE);
+    } else
+        d->used = UINT64_MAX; /* uncached: freed by its release */
+    pthread_mutex_unlock(&e->lock);
+    *handle = d;
+    return obj;
+}
+
+void sg_loaded_derived_release(sg_loaded *e, sg_derived *d)
+{
+    if (d == NULL)
+        return;
+    pthread_mutex_lock(&e->lock);
+    bool uncached = d->used == UINT64_MAX;
+    d->refs--;
+    pthread_mutex_unlock(&e->lock);
+    if (uncached)
+        derived_free(d);
+}

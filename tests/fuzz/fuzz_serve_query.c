@@ -1,0 +1,128 @@
+/*
+ * fuzz_serve_query.c — libFuzzer target for the server's request path
+ * after the HTTP layer: a query string parsed into parameters and a view
+ * (params.h, view_args.h), resolved over a profile, and every query of
+ * query.h answered from it.
+ *
+ * Input: the query string up to the first '\n'; the bytes after it are
+ * the profile (any format the upload path detects, as upload.c does), or,
+ * when they are not one, a small built-in profile. Checks: a query answers
+ * valid JSON (read back with jansson) or a 400/404 with a message; never a
+ * 500, a crash or a leak.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "serve/profile_cache.h"
+#include "serve/query.h"
+#include "serve/view_args.h"
+
+static int no_loader(void *ctx, const char *id, sg_profile **out, int *status, char *err,
+                     size_t errlen)
+{
+    (void)ctx, (void)id, (void)out, (void)err, (void)errlen;
+    *status = 404;
+    return -1;
+}
+
+static sg_profile *builtin_profile(void)
+{
+    sg_profile *p = sg_profile_new();
+    uint32_t f[3], t, s0, s1;
+    sg_profile_intern_frame(p, "/app/main.py", 12, "main", 4, 1, &f[0]);
+    sg_profile_intern_frame(p, "/app/main.py", 12, "work", 4, 10, &f[1]);
+    sg_profile_intern_frame(p, "/usr/lib/python3.11/json/x.py", 29, "dumps", 5, 3, &f[2]);
+    sg_profile_intern_thread(p, 100, "MainThread", &t);
+    sg_stacks_intern(&p->stacks, SG_STACK_NONE, f[0], 2, &s0);
+    sg_stacks_intern(&p->stacks, s0, f[1], 11, &s1);
+    for (uint32_t i = 0; i < 50; i++)
+        sg_profile_add_sample(p, i * 1000, t, i % 3 ? s1 : s0, (uint8_t)(i & 7), 1);
+    sg_profile_add_event(p, 5000, SG_EVENT_GC_START, t, "gc");
+    sg_profile_add_event(p, 9000, SG_EVENT_GC_STOP, t, "gc");
+    return p;
+}
+
+static void check_answer(int status, sg_jbuf *out, const char *err)
+{
+    if (status == 0) {
+        size_t len;
+        char *text = sg_jbuf_take(out, &len);
+        if (text == NULL)
+            abort();
+        json_error_t je;
+        json_t *j = json_loadb(text, len, 0, &je);
+        if (j == NULL || !json_is_object(j))
+            abort(); /* a query wrote invalid JSON */
+        json_decref(j);
+        free(text);
+    } else {
+        if ((status != 400 && status != 404) || err[0] == '\0')
+            abort();
+        sg_jbuf_free(out);
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const uint8_t *nl = memchr(data, '\n', size);
+    size_t qlen = nl ? (size_t)(nl - data) : size;
+    sg_params q;
+    sg_params_init(&q);
+    if (sg_params_parse(&q, (const char *)data, qlen) != 0) {
+        sg_params_free(&q);
+        return 0;
+    }
+    sg_profile *p = NULL;
+    if (nl != NULL) {
+        const uint8_t *rest = nl + 1;
+        size_t rlen = size - qlen - 1;
+        const sg_format *fmt = sg_format_detect(rest, rlen);
+        char err[256];
+        if (fmt != NULL && fmt->import(rest, rlen, NULL, &p, err, sizeof err) != 0)
+            p = NULL;
+    }
+    if (p == NULL)
+        p = builtin_profile();
+    sg_pcache *cache = sg_pcache_new(1u << 30, 4, no_loader, NULL);
+    sg_pcache_put(cache, "fuzzfuzz", p);
+    int status;
+    char err[512];
+    sg_loaded *e = sg_pcache_get(cache, "fuzzfuzz", &status, err, sizeof err);
+    if (e == NULL)
+        abort();
+    static int (*const queries[])(sg_query *) = {
+        sg_query_tree,      sg_query_timeline, sg_query_functions, sg_query_butterfly,
+        sg_query_callgraph, sg_query_source,   sg_query_treemap};
+    for (size_t k = 0; k < sizeof queries / sizeof *queries; k++) {
+        int key = queries[k] == sg_query_callgraph ? SG_VIEW_ARGS_VIEW_FOCUS : SG_VIEW_ARGS_FOCUS;
+        sg_view_args a;
+        err[0] = '\0';
+        if (sg_view_args_parse(&q, e->profile, key, &a, err, sizeof err) != 0) {
+            if (err[0] == '\0')
+                abort();
+            sg_view_args_free(&a);
+            continue;
+        }
+        sg_view_resolved rv;
+        if (sg_view_resolve(e->profile, &a.view, &rv) == 0) {
+            sg_jbuf out;
+            sg_jbuf_init(&out);
+            sg_query qq = {e, e->profile, &q, &a.view, &rv, NULL, &out, err, sizeof err};
+            err[0] = '\0';
+            check_answer(queries[k](&qq), &out, err);
+            if (k == 0) { /* the diff of the profile with itself */
+                sg_jbuf_init(&out);
+                err[0] = '\0';
+                check_answer(sg_query_diff(&qq, &qq, &out, err, sizeof err), &out, err);
+            }
+        }
+        sg_view_resolved_free(&rv);
+        sg_view_args_free(&a);
+    }
+    sg_pcache_release(cache, e);
+    sg_pcache_free(cache);
+    sg_params_free(&q);
+    return 0;
+}
