@@ -1,0 +1,331 @@
+// web.mjs — the viewer's benchmarks, measured in Debian's chromium against
+// the real `spyglass serve`, side by side with speedscope (npm) and snakeviz
+// (PyPI) on the same files where they can open them (--no-peers skips both,
+// --no-snakeviz the slow one). Figures, not tests:
+// each line prints the figure beside its goal (issue 6); a figure that
+// misses its goal ends with "!". Run through bench/web, which prepares the
+// inputs and peers. Usage: node bench/web.mjs SPYGLASS DATA_DIR PEERS_DIR [--quick]
+import { spawn, spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { createServer as netServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(join(here, '../web/package.json'));
+const { chromium } = require('playwright-core');
+
+const [SPYGLASS, DATA, PEERS] = process.argv.slice(2, 5).map((p) => resolve(p));
+const QUICK = process.argv.includes('--quick');
+const NO_PEERS = process.argv.includes('--no-peers');
+const NO_SNAKEVIZ = NO_PEERS || process.argv.includes('--no-snakeviz');
+const REPEAT = QUICK ? 2 : 3;
+const say = (...a) => console.error('bench/web:', ...a);
+const results = { when: new Date().toISOString(), figures: [] };
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
+}
+function pct(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))] : NaN;
+}
+async function freePort() {
+  return new Promise((res) => {
+    const s = netServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => res(p));
+    });
+  });
+}
+async function waitHttp(url, ms, proc) {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (proc && proc.exitCode !== null) throw new Error(`${url}: the server exited ${proc.exitCode}`);
+    try {
+      const r = await fetch(url);
+      if (r.status < 500) return;
+    } catch {}
+    if (Date.now() > end) throw new Error(`${url} did not answer within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+function figure(metric, goal, value, unit, peers = {}) {
+  results.figures.push({ metric, goal, value, unit, peers });
+}
+
+// ---- spyglass ----------------------------------------------------------------
+
+async function startSpyglass() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sg-web-bench-'));
+  const port = await freePort();
+  const proc = spawn(SPYGLASS, ['serve', '--port', String(port), '--data', dataDir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const base = `http://127.0.0.1:${port}`;
+  await waitHttp(`${base}/api/health`, 20000, proc);
+  return { base, stop: () => { proc.kill('SIGTERM'); rmSync(dataDir, { recursive: true, force: true }); } };
+}
+
+async function uploadFile(base, path, name) {
+  const t = performance.now();
+  const r = await fetch(`${base}/api/profiles?name=${encodeURIComponent(name)}`, { method: 'POST', body: createReadStream(path), duplex: 'half' });
+  const j = await r.json();
+  if (r.status !== 201) throw new Error(`upload ${path}: ${r.status} ${JSON.stringify(j)}`);
+  say(`uploaded ${name} in ${(performance.now() - t).toFixed(0)} ms`);
+  return j;
+}
+
+async function openAndWait(browser, url, selector, timeout = 120000) {
+  const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  page.on('pageerror', (e) => say('pageerror', e.message));
+  await page.goto(url);
+  await page.waitForFunction(
+    (sel) => {
+      const el = document.querySelector(sel);
+      if (el?.dataset.state === 'error') throw new Error(document.querySelector('.msg.error')?.textContent);
+      return el?.dataset.readyAt;
+    },
+    selector,
+    { timeout },
+  );
+  const readyAt = Number(await page.$eval(selector, (e) => e.dataset.readyAt));
+  return { page, readyAt };
+}
+
+async function benchSampled(browser, base, id) {
+  say('10M samples: first flame graph');
+  const times = [];
+  for (let i = 0; i < REPEAT + 1; i++) {
+    const { page, readyAt } = await openAndWait(browser, `${base}/p/${id}`, '[data-testid=flame-canvas-host]');
+    times.push(readyAt);
+    say(`  open ${i + 1}: flame graph drawn ${readyAt.toFixed(0)} ms after navigation${i === 0 ? ' (cold: the server loads the profile)' : ''}`);
+    if (i < REPEAT) await page.close();
+    else {
+      say('10M samples: flame zoom/pan frames');
+      const flame = await page.evaluate(async () => {
+        const v = window.spyglass.debug().views.get('flame');
+        const ms = [];
+        let a = 0, b = 1;
+        for (let k = 0; k < 90; k++) {
+          if (k < 45) { const c = (a + b) / 2, w = (b - a) * 0.9; a = c - w / 2 - w * 0.01; b = a + w; }
+          else { a += (b - a) * 0.03; b += (b - a) * 0.03; if (b > 1) { a -= b - 1; b = 1; } }
+          ms.push(v.benchFrame({ a, b }));
+          await new Promise((r) => requestAnimationFrame(r));
+        }
+        return { ms, nodes: v.debugInfo().nodes };
+      });
+      say('10M samples: timeline zoom/pan frames');
+      await page.click('button.tab[data-view=timeline]');
+      await page.waitForFunction(() => document.querySelector('.timeline-view')?.dataset.state === 'ready', null, { timeout: 120000 });
+      const tl = await page.evaluate(async () => {
+        const v = window.spyglass.debug().views.get('timeline');
+        const B = v.currentBounds;
+        const ms = [];
+        let a = B.a, b = B.b;
+        for (let k = 0; k < 90; k++) {
+          if (k < 45) { const w = (b - a) * 0.88; a = a + (b - a - w) / 2; b = a + w; }
+          else { const d = (b - a) * 0.04; a += d; b += d; }
+          ms.push(v.benchFrame({ a, b }));
+          await new Promise((r) => requestAnimationFrame(r));
+        }
+        return { ms, spans: Number(document.querySelector('.timeline-view').dataset.spans) };
+      });
+      // Real wheel events on the timeline: frame-to-frame intervals as the browser paints them.
+      const box = await (await page.$('[data-testid=timeline-canvas-host] canvas')).boundingBox();
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      const wheel = await page.evaluate(async () => {
+        const c = document.querySelector('[data-testid=timeline-canvas-host] canvas');
+        const r = c.getBoundingClientRect();
+        const iv = [];
+        let last = await new Promise((res) => requestAnimationFrame(res));
+        for (let k = 0; k < 60; k++) {
+          c.dispatchEvent(new WheelEvent('wheel', { deltaY: k < 30 ? -60 : 60, clientX: r.left + r.width / 2, clientY: r.top + 100, bubbles: true, cancelable: true }));
+          const t = await new Promise((res) => requestAnimationFrame(res));
+          iv.push(t - last);
+          last = t;
+        }
+        return iv;
+      });
+      await page.close();
+      return { times, flame, tl, wheel };
+    }
+  }
+}
+
+async function benchPstats(browser, base, id) {
+  say('200,000-function pstats: table');
+  const times = [];
+  let scroll = null;
+  for (let i = 0; i < REPEAT + 1; i++) {
+    const { page, readyAt } = await openAndWait(browser, `${base}/p/${id}?v=table`, '.table-view');
+    times.push(readyAt);
+    say(`  open ${i + 1}: first rows ${readyAt.toFixed(0)} ms after navigation${i === 0 ? ' (cold)' : ''}`);
+    if (i === REPEAT) {
+      scroll = await page.evaluate(async () => {
+        const sc = document.querySelector('[data-testid=table-scroll]');
+        const iv = [];
+        let placeholders = 0;
+        let last = await new Promise((res) => requestAnimationFrame(res));
+        const t0 = last;
+        let steadyEnd = 0;
+        let steadyPlaceholders = 0;
+        for (let k = 0; k < 240; k++) {
+          sc.scrollTop += k < 120 ? 22 * 12 : 22 * 400; // steady (720 rows/s), then flings (24,000 rows/s)
+          const t = await new Promise((res) => requestAnimationFrame(res));
+          iv.push(t - last);
+          last = t;
+          if (k === 119) steadyEnd = t;
+          if (document.querySelector('.tbody .trow.loading:not([hidden])')) {
+            placeholders++;
+            if (k < 120) steadyPlaceholders++;
+          }
+        }
+        return { iv, steadyFps: 120 / ((steadyEnd - t0) / 1000), flingFps: 120 / ((last - steadyEnd) / 1000), seconds: (last - t0) / 1000, frames: 240, placeholders, steadyPlaceholders, count: Number(document.querySelector('.table-view').dataset.count) };
+      });
+    }
+    await page.close();
+  }
+  return { times, scroll };
+}
+
+// ---- peers -------------------------------------------------------------------
+
+function staticServer(roots) {
+  const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm', '.png': 'image/png', '.woff2': 'font/woff2', '.ttf': 'font/ttf', '.ico': 'image/x-icon' };
+  const srv = createServer((req, res) => {
+    const url = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    for (const [prefix, dir] of roots) {
+      if (!url.startsWith(prefix)) continue;
+      const f = join(dir, url.slice(prefix.length) || 'index.html');
+      if (existsSync(f) && statSync(f).isFile()) {
+        res.writeHead(200, { 'Content-Type': types[extname(f)] ?? 'application/octet-stream', 'Access-Control-Allow-Origin': '*' });
+        createReadStream(f).pipe(res);
+        return;
+      }
+    }
+    res.writeHead(404).end();
+  });
+  return new Promise((r) => srv.listen(0, '127.0.0.1', () => r({ srv, base: `http://127.0.0.1:${srv.address().port}` })));
+}
+
+async function benchSpeedscope(browser, jsonPath) {
+  const dist = join(PEERS, 'speedscope/node_modules/speedscope/dist/release');
+  if (!existsSync(dist)) return { error: 'speedscope is not installed' };
+  const { srv, base } = await staticServer([['/data/', dirname(jsonPath)], ['/', dist]]);
+  const name = jsonPath.split('/').pop();
+  const out = { times: [] };
+  try {
+    for (let i = 0; i < REPEAT; i++) {
+      const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+      let err = null;
+      page.on('pageerror', (e) => (err = e.message));
+      await page.goto(`${base}/index.html#profileURL=${encodeURIComponent(`${base}/data/${name}`)}`);
+      try {
+        // Loaded when the title names the profile ("NAME - speedscope"; it is
+        // "speedscope" while loading) and the flame chart canvas exists.
+        await page.waitForFunction(() => / - speedscope$/.test(document.title) && document.querySelectorAll('canvas').length > 0, null, { timeout: 240000 });
+        const t = await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now())))));
+        out.times.push(t);
+        say(`  speedscope open ${i + 1}: ${t.toFixed(0)} ms`);
+      } catch (e) {
+        out.error = err ?? e.message.split('\n')[0];
+        await page.close();
+        break;
+      }
+      await page.close();
+    }
+  } finally {
+    srv.close();
+  }
+  return out;
+}
+
+async function benchSnakeviz(browser, profPath, what) {
+  const pkg = join(PEERS, 'snakeviz');
+  if (!existsSync(join(pkg, 'snakeviz'))) return { error: 'snakeviz is not installed' };
+  const port = await freePort();
+  const proc = spawn('python3', ['-m', 'snakeviz', '-s', '-H', '127.0.0.1', '-p', String(port), profPath], { env: { ...process.env, PYTHONPATH: pkg }, stdio: 'ignore' });
+  const out = { times: [] };
+  try {
+    await waitHttp(`http://127.0.0.1:${port}/`, 20000, proc);
+    for (let i = 0; i < (what === 'table' ? REPEAT : 1); i++) {
+      const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+      await page.goto(`http://127.0.0.1:${port}/snakeviz/${encodeURIComponent(profPath)}`, { timeout: 600000 });
+      const sel = what === 'table' ? '#pstats-table tbody tr td' : '#chart svg path, #chart svg rect';
+      try {
+        await page.waitForSelector(sel, { timeout: 600000 });
+        const t = await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now())))));
+        out.times.push(t);
+        say(`  snakeviz ${what} open ${i + 1}: ${t.toFixed(0)} ms`);
+      } catch (e) {
+        out.error = e.message.split('\n')[0];
+      }
+      await page.close();
+      if (out.error) break;
+    }
+  } finally {
+    proc.kill('SIGTERM');
+  }
+  return out;
+}
+
+// ---- main --------------------------------------------------------------------
+
+const sgl = join(DATA, 'sampled-10M.sgl');
+const sjson = join(DATA, 'sampled-10M.speedscope.json');
+const sprof = join(DATA, 'sampled-10M.prof');
+const pst = join(DATA, 'pstats-200k.prof');
+const browser = await chromium.launch({ executablePath: process.env.SG_CHROMIUM ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+const server = await startSpyglass();
+try {
+  const s = await uploadFile(server.base, sgl, 'sampled-10M.sgl');
+  const p = await uploadFile(server.base, pst, 'pstats-200k.prof');
+  const S = await benchSampled(browser, server.base, s.id);
+  const P = await benchPstats(browser, server.base, p.id);
+  say('peers: speedscope on the 10M profile (its own JSON, exported by spyglass convert)');
+  const skipped = { error: 'not run (--no-peers)' };
+  const ss = NO_PEERS ? skipped : await benchSpeedscope(browser, sjson);
+  say('peers: snakeviz on the 200,000-function pstats and the 10M profile as pstats');
+  const svSkipped = { error: 'not run (--no-snakeviz)' };
+  const svTable = NO_SNAKEVIZ ? svSkipped : await benchSnakeviz(browser, pst, 'table');
+  const svChart = NO_SNAKEVIZ ? svSkipped : await benchSnakeviz(browser, sprof, 'chart');
+
+  const warm = S.times.slice(1);
+  const peer = (r) => (r.error ? `failed: ${r.error}` : `${median(r.times).toFixed(0)} ms`);
+  figure('10M samples: first flame graph after the page opens (warm, median)', '< 1500 ms', median(warm), 'ms', { speedscope: peer(ss), 'snakeviz (as pstats)': peer(svChart) });
+  figure('10M samples: first flame graph, cold (server loads the file)', '—', S.times[0], 'ms');
+  figure(`flame graph zoom/pan frame, p95 draw (${S.flame.nodes} boxes)`, '< 16 ms', pct(S.flame.ms, 0.95), 'ms');
+  figure(`timeline zoom/pan frame, p95 draw (${S.tl.spans} spans)`, '< 16 ms', pct(S.tl.ms, 0.95), 'ms');
+  figure('timeline wheel zoom, p95 frame interval (real events)', '≤ 17 ms (60 fps)', pct(S.wheel, 0.95), 'ms');
+  figure('200,000-function pstats: table visible (warm, median)', '< 1000 ms', median(P.times.slice(1)), 'ms', { 'snakeviz (table)': peer(svTable) });
+  figure('200,000-function pstats: table visible, cold', '—', P.times[0], 'ms');
+  figure(`table steady scroll (720 rows/s) over ${P.scroll.count} rows`, '≥ 59 fps', P.scroll.steadyFps, 'fps');
+  figure('table fling scroll (24,000 rows/s)', '≥ 59 fps', P.scroll.flingFps, 'fps');
+  figure('table scroll: p95 frame interval', '≤ 17 ms', pct(P.scroll.iv, 0.95), 'ms');
+  figure('table steady scroll: frames showing rows still loading', '—', P.scroll.steadyPlaceholders, 'of 120');
+  figure('table fling scroll: frames showing rows still loading', '—', P.scroll.placeholders - P.scroll.steadyPlaceholders, 'of 120');
+
+  console.log('\nspyglass viewer benchmarks (chromium, headless; 1600×1000)\n');
+  const rows = results.figures.map((f) => {
+    const n = typeof f.value === 'number' ? (f.unit === 'fps' ? f.value.toFixed(1) : f.value.toFixed(1)) : String(f.value);
+    const m = /< (\d+(?:\.\d+)?)/.exec(f.goal);
+    const g = /≥ (\d+)/.exec(f.goal);
+    const le = /≤ (\d+(?:\.\d+)?)/.exec(f.goal);
+    const miss = (m && f.value >= Number(m[1])) || (g && f.value < Number(g[1])) || (le && f.value > Number(le[1]));
+    return [f.metric, f.goal, `${n} ${f.unit}${miss ? ' !' : ''}`, Object.entries(f.peers).map(([k, v]) => `${k}: ${v}`).join('; ')];
+  });
+  const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length), 6));
+  console.log(['metric'.padEnd(w[0]), 'goal'.padEnd(w[1]), 'spyglass'.padEnd(w[2]), 'peers'].join(' | '));
+  for (const r of rows) console.log([r[0].padEnd(w[0]), r[1].padEnd(w[1]), r[2].padEnd(w[2]), r[3]].join(' | '));
+  results.raw = { sampled: S, pstats: P, speedscope: ss, snakevizTable: svTable, snakevizChart: svChart };
+  mkdirSync(join(here, 'results'), { recursive: true });
+  writeFileSync(join(here, 'results', 'web-latest.json'), JSON.stringify(results, null, 1));
+  say('raw numbers in bench/results/web-latest.json');
+} finally {
+  server.stop();
+  await browser.close();
+}

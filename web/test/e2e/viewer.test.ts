@@ -1,0 +1,328 @@
+/*
+ * viewer.test.ts — the viewer end to end: Debian's chromium against the
+ * real `spyglass serve`, with a profile recorded here by the real sampler
+ * and a pstats file written here by cProfile, both uploaded through the
+ * API. Each test names the behaviour it checks; canvases are checked
+ * through their pixels, the rest through the DOM and the URL.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import {
+  canvasStats,
+  getJson,
+  launch,
+  newPage,
+  Profile,
+  pstatsProfile,
+  query,
+  ready,
+  recordProfile,
+  screenshot,
+  Server,
+  skipReason,
+  startServer,
+  upload,
+} from './harness';
+
+const reason = skipReason();
+
+describe('viewer in chromium against spyglass serve', { skip: reason ?? false }, () => {
+  let server: Server;
+  let browser: Browser;
+  let work: string;
+  let sgl: string;
+  let prof: string;
+  let rec: Profile;
+  let pst: Profile;
+  const errors: string[] = [];
+
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), 'sg-web-profiles-'));
+    sgl = recordProfile(work, 'stacks.py', '1');
+    prof = pstatsProfile(work, 'stacks.py', '0.5');
+    server = await startServer();
+    rec = await upload(server.base, sgl, 'stacks recording', ['e2e', 'sampled']);
+    pst = await upload(server.base, prof, 'stacks cprofile', ['e2e', 'pstats']);
+    browser = await launch();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  async function open(path: string): Promise<Page> {
+    const page = await newPage(browser, errors);
+    await page.goto(server.base + path);
+    return page;
+  }
+
+  test('the profile list shows the uploads, searches and filters by tag', async () => {
+    const page = await open('/');
+    await page.waitForSelector(`tr[data-id="${rec.id}"]`);
+    await page.waitForSelector(`tr[data-id="${pst.id}"]`);
+    await screenshot(page, 'list');
+    await page.fill('[data-testid=search]', 'cprofile');
+    await page.waitForFunction((id) => !document.querySelector(`tr[data-id="${id}"]`), rec.id);
+    assert.ok(await page.$(`tr[data-id="${pst.id}"]`));
+    await page.fill('[data-testid=search]', '');
+    await page.waitForSelector(`tr[data-id="${rec.id}"]`);
+    await page.click(`tr[data-id="${rec.id}"] .tag a:text("sampled")`);
+    await page.waitForFunction((id) => !document.querySelector(`tr[data-id="${id}"]`), pst.id);
+    assert.equal(query(page).get('tag'), 'sampled');
+    await page.close();
+  });
+
+  test('the flame graph renders the recorded stacks', async () => {
+    const page = await open(`/p/${rec.id}`);
+    await ready(page, '[data-testid=flame-canvas-host]');
+    const stats = await canvasStats(page, '[data-testid=flame-canvas-host]');
+    assert.ok(stats.painted > stats.width * 20, `only ${stats.painted} painted pixels`);
+    assert.ok(stats.colors > 4, `only ${stats.colors} colours`);
+    const names: string[] = await page.evaluate(() => (window as any).spyglass.debug().views.get('flame').boxes(1).map((b: any) => b.name));
+    for (const fn of ['main', 'a', 'leaf_deep', 'leaf_shallow']) assert.ok(names.includes(fn), `${fn} not drawn; drawn: ${names.join(', ')}`);
+    await screenshot(page, 'flame');
+    await page.click('[data-testid=icicle]');
+    await page.waitForFunction(() => new URLSearchParams(location.search).get('icicle') === '1');
+    await screenshot(page, 'icicle');
+    await page.close();
+  });
+
+  test('every view renders', async () => {
+    const page = await open(`/p/${rec.id}?v=timeline`);
+    await ready(page, '.timeline-view');
+    const tl = await canvasStats(page, '[data-testid=timeline-canvas-host]');
+    assert.ok(tl.painted > tl.width * 20, `timeline: only ${tl.painted} painted pixels`);
+    assert.ok(Number(await page.$eval('.timeline-view', (e) => (e as HTMLElement).dataset.spans)) > 0);
+    await screenshot(page, 'timeline');
+
+    await page.click('button.tab[data-view=table]');
+    await ready(page, '.table-view');
+    const rows = await page.$$eval('.tbody .trow:not([hidden])', (els) => els.map((e) => e.children[6].textContent));
+    assert.ok(rows.includes('leaf_deep'), `table rows: ${rows.join(', ')}`);
+    await screenshot(page, 'table');
+
+    // Select leaf_deep in the table, then look at its callers.
+    await page.click('.tbody .trow:has(span:text-is("leaf_deep"))');
+    await page.waitForFunction(() => document.querySelector('[data-testid=selected-name]')?.textContent === 'leaf_deep');
+    await page.click('button.tab[data-view=butterfly]');
+    await ready(page, '[data-testid=butterfly]');
+    const callers = await page.$$eval('.bf-row.caller .bf-fn', (els) => els.map((e) => e.textContent));
+    assert.deepEqual(callers, ['c']);
+    await screenshot(page, 'butterfly');
+
+    await page.click('button.tab[data-view=source]');
+    await ready(page, '.source-view');
+    const text = await page.$$eval('.src-line .src-text', (els) => els.map((e) => e.textContent).join('\n'));
+    assert.match(text, /def leaf_deep/);
+    const hot = await page.$$eval('.src-line', (els) => els.filter((e) => (e.querySelector('.total')?.textContent ?? '') !== '').length);
+    assert.ok(hot > 0, 'no line has heat');
+    await screenshot(page, 'source');
+
+    await page.click('button.tab[data-view=views]');
+    await ready(page, '[data-testid=saved-views]');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('double-click zooms into a call, and breadcrumbs zoom out', async () => {
+    const page = await open(`/p/${rec.id}`);
+    await ready(page, '[data-testid=flame-canvas-host]');
+    const boxes = await page.evaluate(() => (window as any).spyglass.debug().views.get('flame').boxes(10));
+    const a = boxes.find((b: any) => b.name === 'a');
+    assert.ok(a, 'no box for a');
+    await page.mouse.dblclick(a.cx, a.cy);
+    await page.waitForFunction(() => (new URLSearchParams(location.search).get('zoom') ?? '').split(',').length >= 3);
+    await ready(page, '[data-testid=flame-canvas-host]');
+    const crumbs = await page.$$eval('[data-testid=breadcrumbs] .crumb', (els) => els.map((e) => e.textContent));
+    assert.equal(crumbs[crumbs.length - 1], 'a');
+    const after = await page.evaluate(() => (window as any).spyglass.debug().views.get('flame').boxes(10));
+    const zoomedA = after.find((b: any) => b.name === 'a');
+    assert.ok(zoomedA.w > 1300, `a is ${zoomedA.w}px wide after zooming, not the full width`);
+    await screenshot(page, 'zoomed');
+    await page.click('[data-testid=breadcrumbs] .crumb:text-is("all")');
+    await page.waitForFunction(() => !new URLSearchParams(location.search).has('zoom'));
+    await page.close();
+  });
+
+  test('the filter greys out what does not match, in the flame graph and the table', async () => {
+    const page = await open(`/p/${rec.id}`);
+    await ready(page, '[data-testid=flame-canvas-host]');
+    const before = await canvasStats(page, '[data-testid=flame-canvas-host]');
+    await page.fill('[data-testid=filter]', 'leaf_shallow');
+    await page.waitForFunction(() => new URLSearchParams(location.search).get('q') === 'leaf_shallow');
+    await page.waitForFunction(() => Number((document.querySelector('[data-testid=flame-canvas-host]') as HTMLElement).dataset.dimmed) > 0);
+    await page.waitForTimeout(100);
+    const afterStats = await canvasStats(page, '[data-testid=flame-canvas-host]');
+    assert.ok(afterStats.colors < before.colors, `colours ${before.colors} → ${afterStats.colors}: nothing greyed out`);
+    await screenshot(page, 'filtered');
+    await page.click('button.tab[data-view=table]');
+    await ready(page, '.table-view');
+    await page.waitForFunction(() => (document.querySelector('.table-view') as HTMLElement).dataset.count === '1');
+    const names = await page.$$eval('.tbody .trow:not([hidden])', (els) => els.map((e) => e.children[6].textContent));
+    assert.deepEqual(names, ['leaf_shallow']);
+    await page.close();
+  });
+
+  test('a time range selected in the timeline restricts the other views', async () => {
+    const page = await open(`/p/${rec.id}?v=timeline`);
+    await ready(page, '.timeline-view');
+    const box = (await page.$('[data-testid=timeline-canvas-host] canvas'))!;
+    const r = (await box.boundingBox())!;
+    // Drag on the time axis (the top 22 px) over the first half.
+    await page.mouse.move(r.x + 5, r.y + 10);
+    await page.mouse.down();
+    await page.mouse.move(r.x + r.width * 0.3, r.y + 10, { steps: 5 });
+    await page.mouse.move(r.x + r.width * 0.5, r.y + 10, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForFunction(() => new URLSearchParams(location.search).has('t0'));
+    const q = query(page);
+    const t0 = Number(q.get('t0'));
+    const t1 = Number(q.get('t1'));
+    assert.ok(t1 > t0);
+    await page.waitForSelector('[data-testid=range-chip]');
+    await screenshot(page, 'range');
+    const whole = await getJson(server.base, `/api/profiles/${rec.id}/functions?limit=1`);
+    await page.click('button.tab[data-view=flame]');
+    await ready(page, '[data-testid=flame-canvas-host]');
+    const part = await getJson(server.base, `/api/profiles/${rec.id}/functions?limit=1&t0=${q.get('t0')}&t1=${q.get('t1')}`);
+    assert.ok(part.total < whole.total, `range total ${part.total} not below ${whole.total}`);
+    // The flame graph was fetched with the range: its root is the range's weight.
+    const nodes = await page.evaluate(() => (window as any).spyglass.debug().views.get('flame').debugInfo().nodes);
+    assert.ok(nodes > 1);
+    await page.click('[data-testid=range-chip] button');
+    await page.waitForFunction(() => !new URLSearchParams(location.search).has('t0'));
+    await page.close();
+  });
+
+  test('a permalink reproduces the view', async () => {
+    const page = await open(`/p/${rec.id}`);
+    await ready(page, '[data-testid=flame-canvas-host]');
+    const boxes = await page.evaluate(() => (window as any).spyglass.debug().views.get('flame').boxes(10));
+    const c = boxes.find((b: any) => b.name === 'c');
+    await page.mouse.click(c.cx, c.cy);
+    await page.selectOption('[data-testid=color]', 'module');
+    await page.selectOption('[data-testid=grey]', 'children');
+    await page.fill('[data-testid=filter]', 'leaf');
+    await page.waitForFunction(() => new URLSearchParams(location.search).get('q') === 'leaf');
+    await page.mouse.move(1, 1); // no hover outline: the reopened page has none
+    await page.waitForTimeout(150);
+    const url = page.url();
+    const shot1 = await canvasStats(page, '[data-testid=flame-canvas-host]');
+    const state1 = await page.evaluate(() => (window as any).spyglass.debug().state);
+    const page2 = await newPage(browser, errors);
+    await page2.goto(url);
+    await ready(page2, '[data-testid=flame-canvas-host]');
+    await page2.waitForFunction(() => document.querySelector('[data-testid=selected-name]')?.textContent === 'c');
+    await page2.waitForTimeout(150);
+    const state2 = await page2.evaluate(() => (window as any).spyglass.debug().state);
+    assert.deepEqual(state2, state1);
+    assert.equal(await page2.inputValue('[data-testid=filter]'), 'leaf');
+    assert.equal(await page2.inputValue('[data-testid=color]'), 'module');
+    const shot2 = await canvasStats(page2, '[data-testid=flame-canvas-host]');
+    assert.deepEqual(shot2, shot1);
+    await page.close();
+    await page2.close();
+  });
+
+  test('save a view: it gets a short link that reopens it, and is listed', async () => {
+    const page = await open(`/p/${rec.id}?v=table&sort=total&q=leaf`);
+    await ready(page, '.table-view');
+    await page.click('[data-testid=save-view]');
+    await page.fill('.save-form input[name=tags]', 'slow-leaf, e2e');
+    await page.fill('.save-form input[name=note]', 'leaves by total');
+    await page.click('.save-form button[type=submit]');
+    const link = await page.waitForSelector('a.saved-link');
+    const id = (await link.getAttribute('data-view-id'))!;
+    assert.match(id, /^[a-z0-9]{8}$/);
+    const saved = await getJson(server.base, `/api/views/${id}`);
+    assert.equal(saved.profile, rec.id);
+    assert.deepEqual(new URLSearchParams(saved.state).get('q'), 'leaf');
+    assert.deepEqual(saved.tags, ['slow-leaf', 'e2e']);
+    const page2 = await open(`/v/${id}`);
+    await page2.waitForURL((u) => u.pathname === `/p/${rec.id}`);
+    await ready(page2, '.table-view');
+    assert.equal(query(page2).get('sort'), 'total');
+    assert.equal(query(page2).get('q'), 'leaf');
+    await page2.click('button.tab[data-view=views]');
+    await page2.waitForSelector(`[data-testid=saved-views] tr[data-view-id="${id}"]`);
+    await screenshot(page2, 'saved-views');
+    await page.close();
+    await page2.close();
+  });
+
+  test('upload by file picker and by drag-and-drop, then delete', async () => {
+    const page = await open('/');
+    await page.waitForSelector(`tr[data-id="${rec.id}"]`);
+    await page.setInputFiles('[data-testid=upload-input]', sgl);
+    const link = await page.waitForSelector('[data-testid=uploaded-link]');
+    const href = (await link.getAttribute('href'))!;
+    const id = href.split('/').pop()!;
+    await page.waitForSelector(`tr[data-id="${id}"]`);
+
+    // Drag-and-drop: a real File in a DataTransfer, dropped on the page.
+    const bytes = Array.from(new Uint8Array(await (await fetch(`${server.base}/api/profiles/${rec.id}/download?format=collapsed`)).arrayBuffer()));
+    const before = (await getJson(server.base, '/api/profiles')).profiles.length;
+    await page.evaluate((data) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(data)], 'dropped.collapsed'));
+      window.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, bytes);
+    await page.waitForSelector('[data-testid=uploaded-link]:text("dropped.collapsed")');
+    const list = (await getJson(server.base, '/api/profiles')).profiles;
+    assert.equal(list.length, before + 1);
+    assert.ok(list.some((p: Profile) => p.name === 'dropped.collapsed'));
+    await screenshot(page, 'uploaded');
+
+    // Delete the picker's upload (two clicks: the first arms the button).
+    await page.click(`tr[data-id="${id}"] [data-testid=delete]`);
+    await page.click(`tr[data-id="${id}"] [data-testid=delete]`);
+    await page.waitForFunction((i) => !document.querySelector(`tr[data-id="${i}"]`), id);
+    const r = await fetch(`${server.base}/api/profiles/${id}`);
+    assert.equal(r.status, 404);
+    await page.close();
+  });
+
+  test('a pstats profile leads with the table and says trees are approximate', async () => {
+    const page = await open(`/p/${pst.id}`);
+    await ready(page, '.table-view');
+    assert.equal(query(page).get('v'), 'table');
+    const names = await page.$$eval('.tbody .trow:not([hidden])', (els) => els.map((e) => e.children[6].textContent));
+    assert.ok(names.some((n) => n?.includes('leaf_deep')), names.join(', '));
+    const calls = await page.$$eval('.tbody .trow:not([hidden]) .calls', (els) => els.map((e) => e.textContent).filter(Boolean));
+    assert.ok(calls.length > 0, 'no calls column for pstats');
+    await screenshot(page, 'pstats-table');
+    await page.click('button.tab[data-view=flame]');
+    await ready(page, '[data-testid=flame-canvas-host]');
+    const banner = await page.textContent('.flame-view .banner-slot');
+    assert.match(banner ?? '', /Approximate/);
+    await page.click('button.tab[data-view=timeline]');
+    await page.waitForFunction(() => /No timeline/.test(document.querySelector('.timeline-view')?.textContent ?? ''));
+    await page.close();
+  });
+
+  test('errors are messages that say what went wrong, never a blank page', async () => {
+    const page = await open('/p/zzzzzzzz');
+    await page.waitForSelector('.msg.error');
+    assert.match((await page.textContent('.msg.error')) ?? '', /Could not open profile zzzzzzzz.*404/s);
+    await page.goto(`${server.base}/p/${rec.id}?focus=99999999`);
+    await page.waitForSelector('.flame-view .msg.error');
+    assert.match((await page.textContent('.flame-view .msg.error')) ?? '', /focus/);
+    await screenshot(page, 'error');
+    await page.goto(`${server.base}/no/such/page`);
+    await page.waitForSelector('.msg.error');
+    await page.close();
+  });
+
+  test('the server logged no sanitizer report or crash while serving all this', () => {
+    const log = server.log();
+    assert.doesNotMatch(log, /ERROR: AddressSanitizer|runtime error:|LeakSanitizer|Segmentation fault/);
+    assert.equal(server.proc.exitCode, null, `the server exited: ${log}`);
+  });
+});

@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { countMatches, dimMask, makeMatcher } from '../../src/lib/filter';
+import { layoutTree } from '../../src/lib/flame';
+import { sampleTree } from './fixtures';
+
+test('text filters match name or file, case-insensitively', () => {
+  const m = makeMatcher('UTIL', false);
+  assert.ok(m.active);
+  assert.ok(m.test(['inner', 'lib/util.py', 5, 'lib']));
+  assert.ok(!m.test(['work', 'app.py', 10, 'app']));
+  assert.ok(makeMatcher('work (app', false).test(['work', 'app.py', 10, 'app']));
+});
+
+test('regex filters, and a bad regex is reported without filtering', () => {
+  assert.ok(makeMatcher('^w.rk ', true).test(['work', 'app.py', 10, 'app']));
+  const bad = makeMatcher('(', true);
+  assert.equal(bad.active, false);
+  assert.match(bad.error ?? '', /not a valid regular expression/);
+  assert.ok(bad.test(['x', '', 0, '']));
+  assert.equal(makeMatcher('', true).active, false);
+});
+
+test('the filter greys out what does not match', () => {
+  const l = layoutTree(sampleTree());
+  const dim = dimMask(l, makeMatcher('app.py', false), 'none', null);
+  assert.deepEqual(Array.from(dim), [1, 0, 0, 1, 1, 1]);
+  assert.equal(countMatches(l, makeMatcher('app.py', false)), 2);
+  assert.deepEqual(Array.from(dimMask(l, makeMatcher('', false), 'none', null)), [0, 0, 0, 0, 0, 0]);
+});
+
+test('grey-out modes relative to the selected function', () => {
+  const l = layoutTree(sampleTree());
+  const none = makeMatcher('', false);
+  // children of work (frame 1): work, inner, other.
+  assert.deepEqual(Array.from(dimMask(l, none, 'children', 1)), [1, 1, 0, 1, 0, 0]);
+  assert.deepEqual(Array.from(dimMask(l, none, 'function', 1)), [1, 1, 0, 1, 1, 1]);
+  // module of work is app.py: main and work stay.
+  assert.deepEqual(Array.from(dimMask(l, none, 'module', 1)), [1, 0, 0, 1, 1, 1]);
+  // no selection: grey modes do nothing.
+  assert.deepEqual(Array.from(dimMask(l, none, 'function', null)), [0, 0, 0, 0, 0, 0]);
+});
