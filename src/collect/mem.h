@@ -51,6 +51,14 @@ struct sg_mem {
 /* Opens a source over process `pid`. Returns NULL only when out of memory. */
 sg_mem *sg_mem_process_open(pid_t pid);
 
+/* Opens a source over this process (mem_self.c, for the in-process
+ * sampler): process_vm_readv on our own pid when allowed, else pread on
+ * /proc/self/mem (SG_MEM_SELF_FD forces that). Returns NULL when out of
+ * memory or when neither can read. sg_mem_self_method names the one used. */
+#define SG_MEM_SELF_FD 1u
+sg_mem *sg_mem_self_open(unsigned flags);
+const char *sg_mem_self_method(const sg_mem *mem);
+
 /* Reads spans; see sg_mem_ops.readv. Spans with a bad address or length end
  * the batch there (they are counted as not read). */
 int sg_mem_readv(sg_mem *mem, const sg_mem_span *spans, size_t n);

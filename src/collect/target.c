@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "collect/debug_offsets.h"
 
@@ -134,7 +135,8 @@ int sg_target_attach(pid_t pid, sg_target *t, char *err, size_t errlen)
     int rc = sg_find_image(pid, t, err, errlen);
     if (rc != 0)
         return rc;
-    t->mem = sg_mem_process_open(pid);
+    /* Sampling ourselves (python/'s in-process sampler): the self source. */
+    t->mem = pid == getpid() ? sg_mem_self_open(0) : sg_mem_process_open(pid);
     if (!t->mem) {
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;

@@ -1,0 +1,216 @@
+"""The web integration over real sockets: the Flask blueprint (werkzeug's
+server) and the WSGI middleware (wsgiref), driven with urllib, with and
+without tokens; upload to an HTTP receiver; the ASGI middleware driven
+through the ASGI protocol itself."""
+
+import http.server
+import json
+import subprocess
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
+
+import harness
+from conftest import TARGETS
+
+
+class Receiver:
+    """Where upload sends profiles: records each POST (path, auth, body)."""
+
+    def __init__(self):
+        self.got = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                outer.got.append((self.path, self.headers.get("Authorization"), body))
+                data = json.dumps({"id": "abcd1234", "name": "up"}).encode()
+                self.send_response(201)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *a):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+
+    def close(self):
+        self.server.shutdown()
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.close()
+
+
+def call(base, method, path, token=None, how="bearer", timeout=60):
+    url = base + path
+    if token and how == "query":
+        url += ("&" if "?" in url else "?") + "token=" + token
+    req = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
+    if token and how == "bearer":
+        req.add_header("Authorization", "Bearer " + token)
+    if token and how == "header":
+        req.add_header("X-Spyglass-Token", token)
+    try:
+        with urllib.request.urlopen(req, timeout=harness.timeout(timeout)) as resp:
+            return resp.status, resp.read(), dict(resp.headers)
+    except urllib.error.HTTPError as e:
+        return e.code, e.read(), dict(e.headers)
+
+
+def serve(py, kind, upload_url):
+    env = dict(py.env)
+    env["PYTHONPATH"] = ":".join(filter(None, [env.get("PYTHONPATH"), str(TARGETS)]))
+    proc = subprocess.Popen([py.python, str(TARGETS / "webapp.py"), kind, upload_url],
+                            env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    if not line.startswith("PORT "):
+        proc.kill()
+        raise AssertionError(f"web app did not start: {line}{proc.stderr.read()}")
+    return proc, f"http://127.0.0.1:{int(line.split()[1])}"
+
+
+def check_endpoints(base, tokens, spyglass_bin, tmp_path, receiver, known):
+    good = tokens[0]
+    # closed without a valid token, whatever the endpoint
+    for method, path in (("GET", "/_spyglass/status"), ("POST", "/_spyglass/start"),
+                         ("GET", "/_spyglass/download")):
+        assert call(base, method, path)[0] == 401
+        assert call(base, method, path, "wrong")[0] == 401
+    assert call(base, "GET", "/_spyglass/status", good[:-1])[0] == 401
+    # every way of giving the token works, and every allowed token
+    for how in ("bearer", "header", "query"):
+        status, body, _ = call(base, "GET", "/_spyglass/status", good, how)
+        assert status == 200 and json.loads(body)["running"] is False
+    for t in tokens[1:]:
+        assert call(base, "GET", "/_spyglass/status", t)[0] == 200
+    assert call(base, "GET", "/_spyglass/start", good)[0] == 405
+    assert call(base, "GET", "/_spyglass/nope", good)[0] == 404
+    assert call(base, "GET", "/_spyglass/download", good)[0] == 409  # nothing yet
+    # start, work, pause (work not recorded), resume, download, upload, stop
+    status, body, _ = call(base, "POST", "/_spyglass/start", good)
+    assert status == 200 and json.loads(body)["running"] is True
+    assert call(base, "POST", "/_spyglass/start", good)[0] == 409
+    assert call(base, "GET", "/work?t=%s" % harness.duration(0.4))[0] == 200
+    status, body, _ = call(base, "POST", "/_spyglass/pause", good)
+    assert json.loads(body)["paused"] is True
+    status, body, _ = call(base, "POST", "/_spyglass/resume", good)
+    assert json.loads(body)["paused"] is False
+    status, data, headers = call(base, "GET", "/_spyglass/download", good)
+    assert status == 200 and "attachment" in headers.get("Content-Disposition", "")
+    sgl = tmp_path / "web.sgl"
+    sgl.write_bytes(data)
+    conv = subprocess.run([spyglass_bin, "convert", str(sgl), "-o", "-", "--to", "collapsed"],
+                          capture_output=True, text=True, timeout=60)
+    assert conv.returncode == 0, conv.stderr
+    assert (known.frame("leaf_a", "a_calls_spin") + ";" + known.frame("spin", "spin")) \
+        in conv.stdout, conv.stdout[:3000]
+    status, body, _ = call(base, "POST", "/_spyglass/upload?name=from-web", good)
+    assert status == 200, body
+    assert json.loads(body)["id"] == "abcd1234"
+    path, auth, up = receiver.got[-1]
+    assert path == "/api/profiles?name=from-web" and auth == "Bearer server-token"
+    assert up[:4] == data[:4] and len(up) > 100
+    status, body, _ = call(base, "POST", "/_spyglass/stop", good)
+    assert status == 200 and json.loads(body)["running"] is False
+    assert call(base, "POST", "/_spyglass/stop", good)[0] == 409
+
+
+@pytest.mark.venv
+def test_flask_blueprint_over_socket(py, spyglass_bin, tmp_path, receiver, known):
+    proc, base = serve(py, "flask", receiver.url)
+    try:
+        check_endpoints(base, ["tok-1", "tok-2"], spyglass_bin, tmp_path, receiver, known)
+        # the application's own routes are untouched
+        assert call(base, "GET", "/work?t=0.01")[0] == 200
+    finally:
+        proc.stdin.close()
+        proc.kill()
+        proc.wait()
+
+
+def test_wsgi_middleware_over_socket(py, spyglass_bin, tmp_path, receiver, known):
+    proc, base = serve(py, "wsgi", receiver.url)
+    try:
+        check_endpoints(base, ["tok-1"], spyglass_bin, tmp_path, receiver, known)
+        assert call(base, "GET", "/other")[0] == 404  # passed through to the app
+    finally:
+        proc.stdin.close()
+        proc.kill()
+        proc.wait()
+
+
+ASGI = """
+import asyncio, json, known
+from spyglass.web import ASGIMiddleware, Control
+
+async def app(scope, receive, send):
+    known.leaf_b(0.2)
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"app"})
+
+mw = ASGIMiddleware(app, tokens=["tok"])
+
+async def request(method, path, token=None, query=b""):
+    sent = []
+    headers = [(b"authorization", b"Bearer " + token.encode())] if token else []
+    scope = {"type": "http", "method": method, "path": path, "query_string": query,
+             "headers": headers}
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+    async def send(msg):
+        sent.append(msg)
+    await mw(scope, receive, send)
+    return sent[0]["status"], sent[1]["body"]
+
+async def main():
+    out = {}
+    out["noauth"] = (await request("GET", "/_spyglass/status"))[0]
+    out["start"] = (await request("POST", "/_spyglass/start", "tok"))[0]
+    out["app"] = (await request("GET", "/work"))[1].decode()
+    out["status"] = json.loads((await request("GET", "/_spyglass/status", "tok"))[1])
+    status, data = await request("GET", "/_spyglass/download", "tok", b"last=60")
+    out["download"] = [status, len(data), data[:4].hex()]
+    out["stop"] = (await request("POST", "/_spyglass/stop", "tok"))[0]
+    errs = []
+    for bad in (None, "tok"):
+        try:
+            Control(bad)
+        except ValueError as e:
+            errs.append(str(e))
+    out["errors"] = errs
+    return out
+
+result(asyncio.run(main()))
+"""
+
+
+def test_asgi_middleware_protocol(py):
+    r = py.run(ASGI)
+    assert r["noauth"] == 401
+    assert r["start"] == 200 and r["app"] == "app"
+    assert r["status"]["running"] is True and r["status"]["samples"] > 0
+    assert r["download"][0] == 200 and r["download"][1] > 100
+    assert r["stop"] == 200
+    assert len(r["errors"]) == 2 and all("token" in e for e in r["errors"])
+
+
+def test_empty_token_list_refuses_everything(py):
+    r = py.run("""
+from spyglass.web import Control
+c = Control(tokens=[])
+result([c.handle("GET", "/_spyglass/status", "token=", {"authorization": "Bearer "})[0],
+        c.handle("POST", "/_spyglass/start", "", {})[0]])
+""")
+    assert r == [401, 401]
