@@ -1,12 +1,14 @@
 """The web integration over real sockets: the Flask blueprint (werkzeug's
 server) and the WSGI middleware (wsgiref), driven with urllib, with and
-without tokens; upload to an HTTP receiver; the ASGI middleware driven
+without tokens; upload to a real `spyglass serve`; the ASGI middleware driven
 through the ASGI protocol itself."""
 
-import http.server
 import json
+import os
+import signal
 import subprocess
-import threading
+import tempfile
+import time
 import urllib.error
 import urllib.request
 
@@ -16,40 +18,50 @@ import harness
 from conftest import TARGETS
 
 
-class Receiver:
-    """Where upload sends profiles: records each POST (path, auth, body)."""
+class Server:
+    """A real `spyglass serve` (the binary from $SPYGLASS) on a free loopback
+    port with a temporary --data directory and a token, which uploads must
+    send. The port is read from the line it announces on stderr."""
 
-    def __init__(self):
-        self.got = []
-        outer = self
+    TOKEN = "server-token"
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                outer.got.append((self.path, self.headers.get("Authorization"), body))
-                data = json.dumps({"id": "abcd1234", "name": "up"}).encode()
-                self.send_response(201)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+    def __init__(self, spyglass_bin, data):
+        self.err = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(
+            [spyglass_bin, "serve", "--data", str(data), "--port", "0", "--token", self.TOKEN],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.err,
+            start_new_session=True)
+        port = None
+        deadline = time.monotonic() + harness.timeout(20)
+        while port is None and time.monotonic() < deadline:
+            assert self.proc.poll() is None, f"spyglass serve exited: {self.stderr()}"
+            for line in self.stderr().splitlines():
+                if " on http://" in line:
+                    port = int(line.split(" on http://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
+            time.sleep(0.02)
+        assert port, f"spyglass serve announced no port: {self.stderr()}"
+        self.url = f"http://127.0.0.1:{port}"
 
-            def log_message(self, *a):
-                pass
+    def stderr(self):
+        self.err.seek(0)
+        return self.err.read().decode(errors="replace")
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
+    def get(self, path):
+        with urllib.request.urlopen(self.url + path, timeout=harness.timeout(60)) as resp:
+            return json.loads(resp.read())
 
     def close(self):
-        self.server.shutdown()
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=harness.timeout(20))
+        self.err.close()
 
 
 @pytest.fixture
-def receiver():
-    r = Receiver()
-    yield r
-    r.close()
+def server(spyglass_bin, tmp_path):
+    s = Server(spyglass_bin, tmp_path / "server-data")
+    yield s
+    s.close()
 
 
 def call(base, method, path, token=None, how="bearer", timeout=60):
@@ -81,7 +93,7 @@ def serve(py, kind, upload_url):
     return proc, f"http://127.0.0.1:{int(line.split()[1])}"
 
 
-def check_endpoints(base, tokens, spyglass_bin, tmp_path, receiver, known):
+def check_endpoints(base, tokens, spyglass_bin, tmp_path, server, known):
     good = tokens[0]
     # closed without a valid token, whatever the endpoint
     for method, path in (("GET", "/_spyglass/status"), ("POST", "/_spyglass/start"),
@@ -98,15 +110,14 @@ def check_endpoints(base, tokens, spyglass_bin, tmp_path, receiver, known):
     assert call(base, "GET", "/_spyglass/start", good)[0] == 405
     assert call(base, "GET", "/_spyglass/nope", good)[0] == 404
     assert call(base, "GET", "/_spyglass/download", good)[0] == 409  # nothing yet
-    # start, work, pause (work not recorded), resume, download, upload, stop
+    # start, work, pause; while paused nothing is added, so the download and
+    # the upload hold the same samples; resume
     status, body, _ = call(base, "POST", "/_spyglass/start", good)
     assert status == 200 and json.loads(body)["running"] is True
     assert call(base, "POST", "/_spyglass/start", good)[0] == 409
     assert call(base, "GET", "/work?t=%s" % harness.duration(0.4))[0] == 200
     status, body, _ = call(base, "POST", "/_spyglass/pause", good)
     assert json.loads(body)["paused"] is True
-    status, body, _ = call(base, "POST", "/_spyglass/resume", good)
-    assert json.loads(body)["paused"] is False
     status, data, headers = call(base, "GET", "/_spyglass/download", good)
     assert status == 200 and "attachment" in headers.get("Content-Disposition", "")
     sgl = tmp_path / "web.sgl"
@@ -116,22 +127,38 @@ def check_endpoints(base, tokens, spyglass_bin, tmp_path, receiver, known):
     assert conv.returncode == 0, conv.stderr
     assert (known.frame("leaf_a", "a_calls_spin") + ";" + known.frame("spin", "spin")) \
         in conv.stdout, conv.stdout[:3000]
+    downloaded = sum(int(line.rsplit(" ", 1)[1]) for line in conv.stdout.splitlines() if line)
+    # upload to the real server (with its token), then read the profile back
     status, body, _ = call(base, "POST", "/_spyglass/upload?name=from-web", good)
     assert status == 200, body
-    assert json.loads(body)["id"] == "abcd1234"
-    path, auth, up = receiver.got[-1]
-    assert path == "/api/profiles?name=from-web" and auth == "Bearer server-token"
-    assert up[:4] == data[:4] and len(up) > 100
+    stored = json.loads(body)
+    assert stored["name"] == "from-web" and stored["format"] == "sgl", stored
+    prof = server.get(f"/api/profiles/{stored['id']}")
+    assert prof["samples"] == downloaded > 0, (prof, downloaded)
+    assert prof["mode"] == "wall" and prof["rate_hz"] > 0
+    funcs = server.get(f"/api/profiles/{stored['id']}/functions?by=function&limit=0")
+    keys = funcs["rows"]["key"]
+    for name in ("outer", "leaf_a", "spin"):
+        assert name in keys, keys
+    # every kept sample's newest frame is in one row and belongs to one
+    # thread; the request's work is `spin`'s own time
+    assert sum(funcs["rows"]["samples"]) == prof["samples"]
+    assert sum(t["samples"] for t in prof["threads"]) == prof["samples"]
+    spin = keys.index("spin")
+    assert funcs["rows"]["samples"][spin] == funcs["rows"]["self"][spin] > 0, funcs["rows"]
+    assert server.get("/api/profiles")["profiles"][0]["id"] == stored["id"]
+    status, body, _ = call(base, "POST", "/_spyglass/resume", good)
+    assert json.loads(body)["paused"] is False
     status, body, _ = call(base, "POST", "/_spyglass/stop", good)
     assert status == 200 and json.loads(body)["running"] is False
     assert call(base, "POST", "/_spyglass/stop", good)[0] == 409
 
 
 @pytest.mark.venv
-def test_flask_blueprint_over_socket(py, spyglass_bin, tmp_path, receiver, known):
-    proc, base = serve(py, "flask", receiver.url)
+def test_flask_blueprint_over_socket(py, spyglass_bin, tmp_path, server, known):
+    proc, base = serve(py, "flask", server.url)
     try:
-        check_endpoints(base, ["tok-1", "tok-2"], spyglass_bin, tmp_path, receiver, known)
+        check_endpoints(base, ["tok-1", "tok-2"], spyglass_bin, tmp_path, server, known)
         # the application's own routes are untouched
         assert call(base, "GET", "/work?t=0.01")[0] == 200
     finally:
@@ -140,10 +167,10 @@ def test_flask_blueprint_over_socket(py, spyglass_bin, tmp_path, receiver, known
         proc.wait()
 
 
-def test_wsgi_middleware_over_socket(py, spyglass_bin, tmp_path, receiver, known):
-    proc, base = serve(py, "wsgi", receiver.url)
+def test_wsgi_middleware_over_socket(py, spyglass_bin, tmp_path, server, known):
+    proc, base = serve(py, "wsgi", server.url)
     try:
-        check_endpoints(base, ["tok-1"], spyglass_bin, tmp_path, receiver, known)
+        check_endpoints(base, ["tok-1"], spyglass_bin, tmp_path, server, known)
         assert call(base, "GET", "/other")[0] == 404  # passed through to the app
     finally:
         proc.stdin.close()

@@ -1,0 +1,118 @@
+/*
+ * inprocess_syscost.c — what the kernel charges for each call one round of
+ * the in-process sampler makes, on this machine: the floor under the
+ * sampler's CPU per sample. Run by bench/inprocess-slowdown (which compiles
+ * it with cc); standalone: cc -O2 -o /tmp/syscost bench/inprocess_syscost.c
+ *
+ * Each figure is the calling thread's own CPU time (CLOCK_THREAD_CPUTIME_ID)
+ * per call, median of several batches, so a busy machine inflates it less
+ * than wall time would. Prints one JSON object.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SC_BATCHES 7
+
+static uint64_t sc_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int sc_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+typedef void (*sc_fn)(void *ctx);
+
+/* Median over SC_BATCHES of the thread CPU ns per call of fn. */
+static double sc_measure(sc_fn fn, void *ctx, int calls)
+{
+    double per[SC_BATCHES];
+    for (int b = 0; b < SC_BATCHES; b++) {
+        uint64_t t0 = sc_cpu_ns();
+        for (int i = 0; i < calls; i++)
+            fn(ctx);
+        per[b] = (double)(sc_cpu_ns() - t0) / calls;
+    }
+    qsort(per, SC_BATCHES, sizeof *per, sc_cmp);
+    return per[SC_BATCHES / 2];
+}
+
+static char sc_src[65536] __attribute__((aligned(4096)));
+static char sc_dst[65536];
+
+typedef struct sc_vm {
+    size_t len, spans;
+} sc_vm;
+
+static void sc_vm_readv(void *ctx)
+{
+    const sc_vm *v = ctx;
+    struct iovec local[8], remote[8];
+    for (size_t i = 0; i < v->spans; i++) {
+        local[i] = (struct iovec){sc_dst + i * 8192, v->len};
+        remote[i] = (struct iovec){sc_src + i * 8192, v->len};
+    }
+    if (process_vm_readv(getpid(), local, v->spans, remote, v->spans, 0) < 0)
+        perror("process_vm_readv");
+}
+
+static void sc_pread(void *ctx)
+{
+    char buf[96];
+    if (pread(*(int *)ctx, buf, sizeof buf, 0) < 0)
+        perror("pread");
+}
+
+static void sc_thread_clock(void *ctx)
+{
+    struct timespec ts;
+    clock_gettime(*(clockid_t *)ctx, &ts);
+}
+
+static void sc_monotonic(void *ctx)
+{
+    (void)ctx;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+}
+
+static void sc_sleep(void *ctx)
+{
+    struct timespec ts = {0, *(long *)ctx};
+    clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+}
+
+int main(void)
+{
+    memset(sc_src, 1, sizeof sc_src);
+    sc_vm empty = {8, 1}, page = {4096, 1}, three = {4096, 3};
+    char path[64];
+    pid_t tid = (pid_t)syscall(SYS_gettid);
+    snprintf(path, sizeof path, "/proc/self/task/%d/schedstat", (int)tid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* The kernel's encoding of a thread's CPU clock (what pthread_getcpuclockid returns). */
+    clockid_t clk = (clockid_t)((~(unsigned)tid) << 3) | 6;
+    long ms = 1000000;
+    printf("{\"vm_readv_8B_us\": %.3f, \"vm_readv_4KB_us\": %.3f, \"vm_readv_3x4KB_us\": %.3f, "
+           "\"schedstat_pread_us\": %.3f, \"thread_clock_us\": %.3f, \"monotonic_us\": %.3f, "
+           "\"sleep_1ms_wakeup_us\": %.3f}\n",
+           sc_measure(sc_vm_readv, &empty, 20000) / 1e3,
+           sc_measure(sc_vm_readv, &page, 20000) / 1e3,
+           sc_measure(sc_vm_readv, &three, 20000) / 1e3, sc_measure(sc_pread, &fd, 20000) / 1e3,
+           sc_measure(sc_thread_clock, &clk, 20000) / 1e3,
+           sc_measure(sc_monotonic, NULL, 20000) / 1e3, sc_measure(sc_sleep, &ms, 200) / 1e3);
+    return 0;
+}
