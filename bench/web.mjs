@@ -3,8 +3,11 @@
 // (PyPI) on the same files where they can open them (--no-peers skips both,
 // --no-snakeviz the slow one). Figures, not tests:
 // each line prints the figure beside its goal (issue 6); a figure that
-// misses its goal ends with "!". Run through bench/web, which prepares the
-// inputs and peers. Usage: node bench/web.mjs SPYGLASS DATA_DIR PEERS_DIR [--quick]
+// misses its goal ends with "!". Issue 7 adds the call graph of the
+// 200,000-function pstats (laid out and interactive) and the treemap and
+// callee pie of the 10M-sample profile (render times); --views runs only
+// those. Run through bench/web, which prepares the inputs and peers.
+// Usage: node bench/web.mjs SPYGLASS DATA_DIR PEERS_DIR [--quick] [--views]
 import { spawn, spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -22,6 +25,8 @@ const [SPYGLASS, DATA, PEERS] = process.argv.slice(2, 5).map((p) => resolve(p));
 const QUICK = process.argv.includes('--quick');
 const NO_PEERS = process.argv.includes('--no-peers');
 const NO_SNAKEVIZ = NO_PEERS || process.argv.includes('--no-snakeviz');
+// --views: only the issue-7 figures (call graph, treemap, pie).
+const ONLY_VIEWS = process.argv.includes('--views');
 const REPEAT = QUICK ? 2 : 3;
 const say = (...a) => console.error('bench/web:', ...a);
 const results = { when: new Date().toISOString(), figures: [] };
@@ -192,6 +197,105 @@ async function benchPstats(browser, base, id) {
   return { times, scroll };
 }
 
+// ---- issue 7: call graph, treemap, callee pie ---------------------------------
+
+// Opens `url`, waits until `selector` says it is drawn (data-state ready), and
+// reads the navigation-relative times the view stamps on itself.
+async function openView(browser, url, selector, stampSel = selector) {
+  const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  page.on('pageerror', (e) => say('pageerror', e.message));
+  await page.goto(url);
+  await page.waitForFunction(
+    ([sel, st]) => {
+      const el = document.querySelector(sel);
+      if (el?.dataset.state === 'error') throw new Error(document.querySelector('.msg.error')?.textContent);
+      return el?.dataset.state === 'ready' && document.querySelector(st)?.dataset.readyAt;
+    },
+    [selector, stampSel],
+    { timeout: 180000 },
+  );
+  const d = await page.$eval(selector, (e) => ({ ...e.dataset }));
+  const stamp = await page.$eval(stampSel, (e) => Number(e.dataset.readyAt));
+  const drawMs = await page.$eval(stampSel, (e) => Number(e.querySelector('canvas')?.dataset.drawMs ?? NaN));
+  return { page, readyAt: stamp, data: d, drawMs };
+}
+
+async function benchViews(browser, base, sId, pId) {
+  const out = { callgraph: [], callgraphDense: [], treemap: [], pie: [] };
+  // The call graph of the 200,000-function pstats: from navigation to a graph
+  // laid out (in the worker) and drawn, then a click on its heaviest node
+  // answered (the selection in the URL and on the node).
+  // The generated pstats is flat (no function reaches 0.01 % of the total),
+  // so the default thresholds (0.5 %) leave nothing: the figures use 0.001 %
+  // (about 96,000 functions answered) and 0 (all 200,000 and their million
+  // edges answered); the view draws the 400 heaviest of them.
+  for (const [key, q] of [['callgraph', '&cgn=0.00001&cge=0.00001'], ['callgraphDense', '&cgn=0&cge=0']]) {
+    say(`200,000-function pstats: call graph at node/edge thresholds ${q}`);
+    for (let i = 0; i < REPEAT + 1; i++) {
+      const { page, readyAt, data } = await openView(browser, `${base}/p/${pId}?v=callgraph${q}`, '[data-testid=callgraph]');
+      const click = await page.evaluate(async () => {
+        const g = document.querySelector('[data-testid=callgraph] .cg-node');
+        const t = performance.now();
+        g.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        const ok = new URL(location.href).searchParams.get('sel') === g.getAttribute('data-frame') && document.querySelector('.cg-node.selected') !== null;
+        return { ms: performance.now() - t, ok };
+      });
+      // While the worker lays out, the page keeps answering: the longest main-thread task.
+      out[key].push({ readyAt, layoutMs: Number(data.layoutMs), fetchMs: Number(data.fetchMs), nodes: Number(data.nodes), clickMs: click.ms, clickOk: click.ok });
+      say(`  open ${i + 1}: interactive ${readyAt.toFixed(0)} ms after navigation (fetch ${Number(data.fetchMs).toFixed(0)} ms, layout ${Number(data.layoutMs).toFixed(0)} ms in the worker, ${data.nodes} boxes); click → selected in ${click.ms.toFixed(1)} ms${i === 0 ? ' (cold)' : ''}`);
+      await page.close();
+    }
+  }
+  // Treemap and pie of the 10M-sample profile: the canvas draw, and from
+  // navigation to drawn (which includes the server's query).
+  const top = await (await fetch(`${base}/api/profiles/${sId}/functions?sort=total&limit=3`)).json();
+  const heavy = top.rows.frame.find((f) => f >= 0);
+  for (const [key, url, sel, host] of [
+    ['treemap', `${base}/p/${sId}?v=treemap`, '[data-testid=treemap]', '[data-testid=treemap-canvas-host]'],
+    ['pie', `${base}/p/${sId}?v=pie&sel=${heavy}`, '[data-testid=pie]', '[data-testid=pie-canvas-host]'],
+  ]) {
+    say(`10M samples: ${key}`);
+    for (let i = 0; i < REPEAT + 1; i++) {
+      const { page, readyAt, drawMs } = await openView(browser, url, sel, host);
+      // Redraws as a user changes the colour mode: the render alone.
+      const redraw = await page.evaluate(async (h) => {
+        const c = document.querySelector(h + ' canvas');
+        const ms = [];
+        for (const mode of ['package', 'frequency', 'module', 'function']) {
+          const n = Number(c.dataset.draws);
+          document.querySelector('[data-testid=color]').value = mode;
+          document.querySelector('[data-testid=color]').dispatchEvent(new Event('change', { bubbles: true }));
+          while (Number(c.dataset.draws) === n) await new Promise((r) => requestAnimationFrame(r));
+          ms.push(Number(c.dataset.drawMs));
+        }
+        return ms;
+      }, host);
+      out[key].push({ readyAt, drawMs, redraw });
+      say(`  open ${i + 1}: drawn ${readyAt.toFixed(0)} ms after navigation; first draw ${drawMs.toFixed(1)} ms; redraws ${redraw.map((x) => x.toFixed(1)).join(', ')} ms${i === 0 ? ' (cold)' : ''}`);
+      await page.close();
+    }
+  }
+  return out;
+}
+
+function viewFigures(V) {
+  const warm = (xs) => xs.slice(1);
+  for (const [key, label] of [['callgraph', 'thresholds 0.001 %'], ['callgraphDense', 'thresholds 0: every function answered']]) {
+    const w = warm(V[key]);
+    const nodes = w[0]?.nodes ?? 0;
+    figure(`200,000-function pstats: call graph laid out and interactive, ${label} (${nodes} boxes; warm, median)`, '< 2000 ms', median(w.map((x) => x.readyAt)), 'ms');
+    figure(`  of which: dagre layout in the worker (${label})`, '—', median(w.map((x) => x.layoutMs)), 'ms');
+    figure(`  click a box → selected everywhere (${label})`, '—', median(w.map((x) => x.clickMs)), 'ms');
+  }
+  figure('200,000-function pstats: call graph, cold (server loads the file)', '—', V.callgraph[0].readyAt, 'ms');
+  for (const key of ['treemap', 'pie']) {
+    const w = warm(V[key]);
+    figure(`10M samples: ${key} render (canvas draw, median of first draws and redraws)`, '< 200 ms', median(w.flatMap((x) => [x.drawMs, ...x.redraw])), 'ms');
+    figure(`10M samples: ${key} drawn after navigation (warm, median; includes the server's query)`, '—', median(w.map((x) => x.readyAt)), 'ms');
+  }
+}
+
 // ---- peers -------------------------------------------------------------------
 
 function staticServer(roots) {
@@ -284,8 +388,15 @@ const server = await startSpyglass();
 try {
   const s = await uploadFile(server.base, sgl, 'sampled-10M.sgl');
   const p = await uploadFile(server.base, pst, 'pstats-200k.prof');
+  if (ONLY_VIEWS) {
+    const V = await benchViews(browser, server.base, s.id, p.id);
+    viewFigures(V);
+    printFigures({ views: V });
+    process.exitCode = 0;
+  } else {
   const S = await benchSampled(browser, server.base, s.id);
   const P = await benchPstats(browser, server.base, p.id);
+  const V = await benchViews(browser, server.base, s.id, p.id);
   say('peers: speedscope on the 10M profile (its own JSON, exported by spyglass convert)');
   const skipped = { error: 'not run (--no-peers)' };
   const ss = NO_PEERS ? skipped : await benchSpeedscope(browser, sjson);
@@ -308,6 +419,15 @@ try {
   figure('table scroll: p95 frame interval', '≤ 17 ms', pct(P.scroll.iv, 0.95), 'ms');
   figure('table steady scroll: frames showing rows still loading', '—', P.scroll.steadyPlaceholders, 'of 120');
   figure('table fling scroll: frames showing rows still loading', '—', P.scroll.placeholders - P.scroll.steadyPlaceholders, 'of 120');
+  viewFigures(V);
+  printFigures({ sampled: S, pstats: P, views: V, speedscope: ss, snakevizTable: svTable, snakevizChart: svChart });
+  }
+} finally {
+  server.stop();
+  await browser.close();
+}
+
+function printFigures(raw) {
 
   console.log('\nspyglass viewer benchmarks (chromium, headless; 1600×1000)\n');
   const rows = results.figures.map((f) => {
@@ -321,11 +441,9 @@ try {
   const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length), 6));
   console.log(['metric'.padEnd(w[0]), 'goal'.padEnd(w[1]), 'spyglass'.padEnd(w[2]), 'peers'].join(' | '));
   for (const r of rows) console.log([r[0].padEnd(w[0]), r[1].padEnd(w[1]), r[2].padEnd(w[2]), r[3]].join(' | '));
-  results.raw = { sampled: S, pstats: P, speedscope: ss, snakevizTable: svTable, snakevizChart: svChart };
+  results.raw = raw;
   mkdirSync(join(here, 'results'), { recursive: true });
-  writeFileSync(join(here, 'results', 'web-latest.json'), JSON.stringify(results, null, 1));
-  say('raw numbers in bench/results/web-latest.json');
-} finally {
-  server.stop();
-  await browser.close();
+  const file = raw.sampled ? 'web-latest.json' : 'web-views-latest.json';
+  writeFileSync(join(here, 'results', file), JSON.stringify(results, null, 1));
+  say(`raw numbers in bench/results/${file}`);
 }

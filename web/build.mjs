@@ -16,7 +16,7 @@ async function buildApp() {
   const dist = join(here, 'dist');
   mkdirSync(dist, { recursive: true });
   await build({
-    entryPoints: { app: join(here, 'src/main.ts') },
+    entryPoints: { app: join(here, 'src/main.ts'), layout: join(here, 'src/workers/layout.ts') },
     bundle: true,
     minify: true,
     sourcemap: false,

@@ -7,6 +7,9 @@
  */
 import type {
   ButterflyAnswer,
+  CallGraphAnswer,
+  DiffAnswer,
+  TreemapAnswer,
   FunctionsAnswer,
   ProfileDetail,
   ProfileSummary,
@@ -88,6 +91,11 @@ export const api = {
     get<ButterflyAnswer>(withParams(`/api/profiles/${enc(id)}/butterfly`, p), signal),
   source: (id: string, p: URLSearchParams, signal?: AbortSignal) =>
     get<SourceAnswer>(withParams(`/api/profiles/${enc(id)}/source`, p), signal),
+  callgraph: (id: string, p: URLSearchParams, signal?: AbortSignal) =>
+    get<CallGraphAnswer>(withParams(`/api/profiles/${enc(id)}/callgraph`, p), signal),
+  treemap: (id: string, p: URLSearchParams, signal?: AbortSignal) =>
+    get<TreemapAnswer>(withParams(`/api/profiles/${enc(id)}/treemap`, p), signal),
+  diff: (p: URLSearchParams, signal?: AbortSignal) => get<DiffAnswer>(withParams('/api/diff', p), signal),
   views: (profile: string) => get<{ views: SavedView[] }>(`/api/views?profile=${enc(profile)}`),
   view: (id: string) => get<SavedView>(`/api/views/${enc(id)}`),
   saveView: (v: { profile: string; state: string; tags: string[]; note: string }) =>

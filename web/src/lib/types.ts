@@ -135,3 +135,40 @@ export interface SavedView {
 /** Frame ids of the tree's special nodes (docs/api.md). */
 export const ROOT_FRAME = -1;
 export const OTHER_FRAME = -2;
+
+export interface CallGraphAnswer {
+  total: number;
+  nodes: { frame: number[]; self: number[]; total: number[]; calls: number[] };
+  edges: { caller: number[]; callee: number[]; weight: number[]; calls: number[] };
+  dropped_nodes: number;
+  dropped_edges: number;
+  from_pstats?: boolean;
+  frames: FrameDict;
+}
+
+export interface TreemapAnswer {
+  total: number;
+  packages: { name: string; kind: string }[];
+  cells: { level: number[]; parent: number[]; package: number[]; file: number[]; frame: number[]; self: number[] };
+  files: string[];
+  frames: FrameDict;
+}
+
+export interface DiffAnswer {
+  total: [number, number];
+  before: string;
+  after: string;
+  from_pstats?: boolean;
+  function_count?: number;
+  functions: {
+    key: string[];
+    file?: string[];
+    self_before: number[];
+    self_after: number[];
+    total_before: number[];
+    total_after: number[];
+    delta_frac_self: number[];
+    delta_frac_total: number[];
+  };
+  tree: { parent: number[]; name: string[]; file: string[]; before: number[]; after: number[] };
+}

@@ -15,7 +15,7 @@
  * written as integers without exponent.
  */
 
-export const VIEWS = ['flame', 'timeline', 'table', 'butterfly', 'source', 'views'] as const;
+export const VIEWS = ['flame', 'timeline', 'table', 'butterfly', 'source', 'callgraph', 'pie', 'treemap', 'diff', 'views'] as const;
 export type ViewName = (typeof VIEWS)[number];
 export const COLOR_MODES = ['function', 'module', 'package', 'frequency'] as const;
 export type ColorMode = (typeof COLOR_MODES)[number];
@@ -57,6 +57,16 @@ export interface ViewState {
   line: number | null;
   w0: number | null;
   w1: number | null;
+  // Call graph: node and edge thresholds (fractions of the total), and
+  // the neighbourhood of the selection, `hood` levels out (0: whole graph).
+  cgNode: number;
+  cgEdge: number;
+  hood: number;
+  // Treemap zoom: a package, then optionally one of its files.
+  tmPackage: string | null;
+  tmFile: string | null;
+  // Diff: the baseline profile id ("before"; this profile is "after").
+  vs: string | null;
 }
 
 export function defaultState(): ViewState {
@@ -87,6 +97,12 @@ export function defaultState(): ViewState {
     line: null,
     w0: null,
     w1: null,
+    cgNode: 0.005,
+    cgEdge: 0.001,
+    hood: 0,
+    tmPackage: null,
+    tmFile: null,
+    vs: null,
   };
 }
 
@@ -146,6 +162,12 @@ export function encodeState(s: ViewState): string {
   if (s.line !== null) p.set('line', String(s.line));
   if (s.w0 !== null) p.set('w0', intText(s.w0));
   if (s.w1 !== null) p.set('w1', intText(s.w1));
+  if (s.cgNode !== d.cgNode) p.set('cgn', String(s.cgNode));
+  if (s.cgEdge !== d.cgEdge) p.set('cge', String(s.cgEdge));
+  if (s.hood !== d.hood) p.set('hood', String(s.hood));
+  if (s.tmPackage !== null) p.set('tmp', s.tmPackage);
+  if (s.tmFile !== null) p.set('tmf', s.tmFile);
+  if (s.vs !== null) p.set('vs', s.vs);
   return p.toString();
 }
 
@@ -239,6 +261,26 @@ export function decodeState(query: string): Decoded {
     bad('w1');
     s.w0 = s.w1 = null;
   }
+  const fraction = (k: string, dflt: number): number => {
+    const v = p.get(k);
+    if (v === null) return dflt;
+    const x = /^[0-9.e+-]+$/i.test(v) ? Number(v) : NaN;
+    if (!(x >= 0 && x <= 1)) {
+      bad(k);
+      return dflt;
+    }
+    return x;
+  };
+  s.cgNode = fraction('cgn', s.cgNode);
+  s.cgEdge = fraction('cge', s.cgEdge);
+  const hood = int('hood');
+  if (hood !== null && (hood < 0 || hood > 20)) bad('hood');
+  else if (hood !== null) s.hood = hood;
+  s.tmPackage = p.get('tmp');
+  s.tmFile = s.tmPackage === null ? null : p.get('tmf');
+  const vs = p.get('vs');
+  if (vs !== null && !/^[a-z0-9]{1,32}$/.test(vs)) bad('vs');
+  else s.vs = vs;
   return { state: s, problems };
 }
 

@@ -16,6 +16,10 @@ import type { FrameDict, ProfileDetail } from '../lib/types';
 import { COLOR_MODES, GREY_MODES, HIDE_KINDS, resetState, ViewName, ViewState } from '../lib/viewstate';
 import { Store } from '../store';
 import { ButterflyView } from './butterflyview';
+import { CallGraphView } from './callgraphview';
+import { DiffView } from './diffview';
+import { PieView } from './pieview';
+import { TreemapView } from './treemapview';
 import { infoOf, ProfileContext, ProfileView } from './context';
 import { FlameView } from './flameview';
 import { SavedViewsView, saveViewForm } from './savedviews';
@@ -30,7 +34,11 @@ const TABS: { view: ViewName; label: string; key: string }[] = [
   { view: 'table', label: 'Functions', key: '3' },
   { view: 'butterfly', label: 'Butterfly', key: '4' },
   { view: 'source', label: 'Source', key: '5' },
-  { view: 'views', label: 'Saved views', key: '6' },
+  { view: 'callgraph', label: 'Call graph', key: '6' },
+  { view: 'pie', label: 'Callee pie', key: '7' },
+  { view: 'treemap', label: 'Treemap', key: '8' },
+  { view: 'diff', label: 'Diff', key: '9' },
+  { view: 'views', label: 'Saved views', key: '0' },
 ];
 
 const COLOR_LABELS: Record<string, string> = { function: 'by function', module: 'by module', package: 'by package', frequency: 'by frequency' };
@@ -180,6 +188,14 @@ export class ProfilePage {
         return new ButterflyView(this.ctx);
       case 'source':
         return new SourceView(this.ctx);
+      case 'callgraph':
+        return new CallGraphView(this.ctx);
+      case 'pie':
+        return new PieView(this.ctx);
+      case 'treemap':
+        return new TreemapView(this.ctx);
+      case 'diff':
+        return new DiffView(this.ctx);
       case 'views':
         return new SavedViewsView(this.ctx);
     }
@@ -367,7 +383,7 @@ export class ProfilePage {
       return;
     }
     const rows: [string, string][] = [
-      ['1 – 6', 'flame graph, timeline, functions, butterfly, source, saved views'],
+      ['1 – 9, 0', 'flame graph, timeline, functions, butterfly, source, call graph, callee pie, treemap, diff, saved views'],
       ['/', 'focus the filter'],
       ['Esc', 'clear the filter, then the selection, then zoom out one call'],
       ['i / b', 'icicle / inverted (bottom-up)'],

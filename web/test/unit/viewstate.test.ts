@@ -35,6 +35,12 @@ test('every field survives a round trip through the URL', () => {
     line: 42,
     w0: 500,
     w1: 9_000,
+    cgNode: 0.0012,
+    cgEdge: 0.00001,
+    hood: 3,
+    tmPackage: 'numpy',
+    tmFile: '/srv/app/lib.py',
+    vs: 'ab12cd34',
   };
   const q = encodeState(s);
   const back = decodeState(q);
@@ -73,4 +79,14 @@ test('apiParams passes the server parameters through, and only those', () => {
 test('reset keeps the view and clears the rest', () => {
   const s = { ...defaultState(), view: 'table' as const, focus: 3, q: 'x', t0: 1, t1: 2 };
   assert.deepEqual(resetState(s), { ...defaultState(), view: 'table' });
+});
+
+test('call graph, treemap and diff parameters that do not parse are reported and left at their defaults', () => {
+  const d = decodeState('v=callgraph&cgn=2&cge=abc&hood=99&vs=../x&tmf=orphan.py');
+  assert.deepEqual(d.problems.sort(), ['cge', 'cgn', 'hood', 'vs']);
+  assert.equal(d.state.view, 'callgraph');
+  assert.equal(d.state.cgNode, defaultState().cgNode);
+  assert.equal(d.state.hood, 0);
+  assert.equal(d.state.vs, null);
+  assert.equal(d.state.tmFile, null, 'a file zoom without its package is dropped');
 });
