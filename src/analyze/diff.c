@@ -2,11 +2,17 @@
  * diff.c — per-function and per-node differences of two profiles (see
  * diff.h).
  *
- * Per side: its frames are interned into keys by text (fmap), its
- * transformed stack rows into keys->stacks by (node of parent, frame)
- * (nmap). Self sums go through the maps; function totals are stack_forest
- * once-per-sample sums keyed by fmap; node totals are subtree sums over
- * keys->stacks (rows are parents-first, so one backward pass).
+ * Per side: its frames are interned into keys by text (fmap). The
+ * call-tree nodes of both sides are matched by a joint walk of the two
+ * stack tables, level by level (joint_paths): the rows of depth d of both
+ * sides, keyed by (node of their parent, frame key), are sorted together
+ * by that key (radix_sort.h: a few sequential passes) and each run of one
+ * key becomes one node, so matching needs no hash table over millions of
+ * paths (which cost a cache miss per row). Self sums go through the maps;
+ * function totals are stack_forest once-per-sample sums keyed by fmap;
+ * node totals are subtree sums over the nodes (parents first, so one
+ * backward pass). Only the nodes the answer keeps are interned into
+ * keys->stacks, at the end.
  */
 #include "analyze/diff.h"
 
@@ -14,6 +20,7 @@
 #include <string.h>
 
 #include "analyze/path_index.h"
+#include "analyze/radix_sort.h"
 #include "profile/stack_forest.h"
 
 /* Growable per-key sums for both sides. */
@@ -101,17 +108,167 @@ static int map_frames(work *w, const sg_profile *p, uint32_t *fmap)
     return SG_PROFILE_OK;
 }
 
-static int side_sampled(work *w, const sg_view_resolved *v, const uint32_t *fmap, int side)
+/*
+ * One side's rows laid out level by level (depth 1, 2, ...; id order within
+ * a level), filled by one pass in id order, so the walk reads each level
+ * as a run: key[p] = frame key, parent[p] = position of the parent row
+ * (SG_PATH_NONE for a root), row[p] = row id; level d is positions
+ * [start[d], start[d + 1]). node[p] is the node the walk gives position p.
+ */
+typedef struct levels {
+    uint32_t *key, *parent, *row, *node;
+    size_t *start;
+    uint32_t depth; /* deepest level */
+} levels;
+
+static void levels_free(levels *l)
+{
+    free(l->key);
+    free(l->parent);
+    free(l->row);
+    free(l->node);
+    free(l->start);
+}
+
+/* pos: scratch of st->count entries (a row's position). */
+static int levels_build(const sg_stacks *st, const uint32_t *fmap, uint32_t *pos, levels *l)
+{
+    uint32_t n = st->count, dmax = 0;
+    for (uint32_t r = 0; r < n; r++)
+        dmax = st->rows[r].depth > dmax ? st->rows[r].depth : dmax;
+    l->depth = dmax;
+    size_t m = (size_t)n + 1;
+    l->key = malloc(m * sizeof *l->key);
+    l->parent = malloc(m * sizeof *l->parent);
+    l->row = malloc(m * sizeof *l->row);
+    l->node = malloc(m * sizeof *l->node);
+    l->start = calloc((size_t)dmax + 2, sizeof *l->start);
+    size_t *next = malloc(((size_t)dmax + 2) * sizeof *next);
+    if (l->key == NULL || l->parent == NULL || l->row == NULL || l->node == NULL ||
+        l->start == NULL || next == NULL) {
+        free(next);
+        return SG_PROFILE_ENOMEM;
+    }
+    for (uint32_t r = 0; r < n; r++)
+        l->start[st->rows[r].depth]++; /* depth >= 1: start[0] stays 0 */
+    size_t at = 0;
+    for (uint32_t d = 0; d <= dmax + 1; d++) {
+        size_t c = d <= dmax ? l->start[d] : 0;
+        l->start[d] = next[d] = at;
+        at += c;
+    }
+    for (uint32_t r = 0; r < n; r++) { /* parents come first: pos[parent] is set */
+        const sg_stack_row *row = &st->rows[r];
+        uint32_t p = (uint32_t)next[row->depth]++;
+        pos[r] = p;
+        l->key[p] = fmap[row->frame];
+        l->parent[p] = row->parent == SG_STACK_NONE ? SG_PATH_NONE : pos[row->parent];
+        l->row[p] = r;
+    }
+    free(next);
+    return SG_PROFILE_OK;
+}
+
+/* Room for `need` nodes in the node arrays. */
+static int nodes_fit(sg_path_index *t, size_t need)
+{
+    if (need <= t->cap)
+        return SG_PROFILE_OK;
+    if (need >= SG_PATH_NONE)
+        return SG_PROFILE_ELIMIT;
+    size_t cap = t->cap == 0 ? 1024 : t->cap;
+    while (cap < need)
+        cap = cap * 2 < SG_PATH_NONE ? cap * 2 : SG_PATH_NONE - 1;
+    uint32_t *p = realloc(t->parent, cap * sizeof *p);
+    if (p == NULL)
+        return SG_PROFILE_ENOMEM;
+    t->parent = p;
+    uint32_t *k = realloc(t->key, cap * sizeof *k);
+    if (k == NULL)
+        return SG_PROFILE_ENOMEM;
+    t->key = k;
+    t->cap = (uint32_t)cap;
+    return SG_PROFILE_OK;
+}
+
+/*
+ * The joint walk: every row r of side s gets nmap[s][r], its node (a path
+ * of frame keys from the root, lines ignored), with w->nodes holding each
+ * node's parent and frame key. Level d's nodes are numbered after level
+ * d - 1's, in (parent node, frame key) order, so parents come first.
+ */
+static int joint_paths(work *w, const sg_stacks *st[2], const uint32_t *fmap[2], uint32_t *nmap[2])
+{
+    levels lv[2] = {{0}, {0}};
+    uint64_t *keys = NULL;
+    uint32_t *ids = NULL;
+    int rc = SG_PROFILE_OK;
+    for (int s = 0; s < 2 && rc == 0; s++)
+        rc = levels_build(st[s], fmap[s], nmap[s], &lv[s]); /* nmap: scratch until the end */
+    size_t widest = 0;
+    uint32_t depth = lv[0].depth > lv[1].depth ? lv[0].depth : lv[1].depth;
+    for (uint32_t d = 1; rc == 0 && d <= depth; d++) {
+        size_t m = 0;
+        for (int s = 0; s < 2; s++)
+            m += d <= lv[s].depth ? lv[s].start[d + 1] - lv[s].start[d] : 0;
+        widest = m > widest ? m : widest;
+    }
+    if (rc == 0 && ((keys = malloc((widest + 1) * sizeof *keys)) == NULL ||
+                    (ids = malloc((widest + 1) * sizeof *ids)) == NULL))
+        rc = SG_PROFILE_ENOMEM;
+    unsigned kbits = sg_bits_of(w->keys->frames.count);
+    sg_path_index *t = &w->nodes;
+    uint32_t prev_lo = 0; /* the nodes of level d - 1: [prev_lo, t->count) */
+    for (uint32_t d = 1; rc == 0 && d <= depth; d++) {
+        size_t m = 0;
+        for (int s = 0; s < 2; s++) {
+            const levels *l = &lv[s];
+            if (d > l->depth)
+                continue;
+            for (size_t p = l->start[d]; p < l->start[d + 1]; p++) {
+                /* parent node relative to the previous level: small numbers,
+                 * so the sort skips the high digits */
+                uint64_t parent = d == 1 ? 0 : l->node[l->parent[p]] - prev_lo;
+                keys[m] = parent << kbits | l->key[p];
+                ids[m++] = (uint32_t)s << 31 | (uint32_t)p;
+            }
+        }
+        rc = sg_radix_sort_u64(keys, ids, m);
+        if (rc == 0)
+            rc = nodes_fit(t, (size_t)t->count + m);
+        uint32_t lo = t->count;
+        for (size_t i = 0; rc == 0 && i < m; i++) {
+            if (i == 0 || keys[i] != keys[i - 1]) {
+                t->parent[t->count] =
+                    d == 1 ? SG_PATH_NONE : prev_lo + (uint32_t)(keys[i] >> kbits);
+                t->key[t->count] = (uint32_t)(keys[i] & ((1ull << kbits) - 1));
+                t->count++;
+            }
+            lv[ids[i] >> 31].node[ids[i] & 0x7fffffffu] = t->count - 1;
+        }
+        prev_lo = lo;
+    }
+    for (int s = 0; s < 2; s++) {
+        for (uint32_t p = 0; rc == 0 && p < st[s]->count; p++)
+            nmap[s][lv[s].row[p]] = lv[s].node[p];
+        levels_free(&lv[s]);
+    }
+    free(keys);
+    free(ids);
+    return rc;
+}
+
+/* Sums of one side's rows (nmap: their nodes) into the function and node
+ * columns of that side. */
+static int side_sampled(work *w, const sg_view_resolved *v, const uint32_t *fmap,
+                        const uint32_t *nmap, int side)
 {
     const sg_stacks *st = v->stacks;
     uint32_t n = st->count;
     uint32_t *key = malloc(((size_t)n + 1) * sizeof *key);
-    uint32_t *nmap = malloc(((size_t)n + 1) * sizeof *nmap);
-    int rc = key == NULL || nmap == NULL ? SG_PROFILE_ENOMEM : SG_PROFILE_OK;
+    int rc = key == NULL ? SG_PROFILE_ENOMEM : SG_PROFILE_OK;
     for (uint32_t r = 0; r < n && rc == 0; r++)
         key[r] = fmap[st->rows[r].frame];
-    if (rc == 0)
-        rc = sg_path_index_add(&w->nodes, st, fmap, nmap);
     uint32_t nkeys = w->keys->frames.count;
     if (rc == 0)
         rc = sums_fit(&w->fself, nkeys);
@@ -129,7 +286,6 @@ static int side_sampled(work *w, const sg_view_resolved *v, const uint32_t *fmap
         rc = sg_stack_forest_totals(st, key, nkeys, 1, self, total);
     }
     free(key);
-    free(nmap);
     return rc;
 }
 
@@ -296,6 +452,14 @@ static rank rank_of_key(const sg_diff *d, const columns *c, int sort, uint32_t k
     return (rank){abs_bits(by_total ? dt : ds), abs_bits(by_total ? ds : dt), k};
 }
 
+/* rank_of_key(d, c, sort, k).k1 alone (half the divisions): most rows of
+ * a long list are rejected on it. */
+static uint64_t primary_bits(const sg_diff *d, const columns *c, int sort, uint32_t k)
+{
+    const uint64_t *const *col = sort == SG_DIFF_SORT_TOTAL ? c->total : c->self;
+    return abs_bits(frac(col[1][k], d->total[1]) - frac(col[0][k], d->total[0]));
+}
+
 /* The rows of c in output order, at most o->limit of them. */
 static int ordered_rows(work *w, const sg_diff *d, const columns *c, const sg_diff_options *o,
                         sg_diff_row **rows, size_t *n)
@@ -306,8 +470,11 @@ static int ordered_rows(work *w, const sg_diff *d, const columns *c, const sg_di
         bool listed = c->nodes
                           ? (c->total[0][k] | c->total[1][k]) != 0
                           : (c->self[0][k] | c->self[1][k] | c->total[0][k] | c->total[1][k]) != 0;
-        if (listed)
-            rc = choose(&ch, rank_of_key(d, c, o->sort, k));
+        if (!listed)
+            continue;
+        if (ch.limit != 0 && ch.count == ch.limit && primary_bits(d, c, o->sort, k) < ch.at[0].k1)
+            continue; /* worse than the worst kept on its first key alone */
+        rc = choose(&ch, rank_of_key(d, c, o->sort, k));
     }
     if (rc == 0 && ch.count > 1)
         qsort(ch.at, ch.count, sizeof *ch.at, rank_qsort);
@@ -375,16 +542,29 @@ int sg_diff_build(const sg_view_resolved *before, const sg_view_resolved *after,
     d->from_pstats = !sg_callstats_empty(&before->profile->callstats) ||
                      !sg_callstats_empty(&after->profile->callstats);
     int rc = SG_PROFILE_OK;
+    uint32_t *fmap[2] = {NULL, NULL}, *nmap[2] = {NULL, NULL};
     for (int k = 0; k < 2 && rc == 0; k++) {
         const sg_profile *p = side[k]->profile;
-        uint32_t *fmap = malloc(((size_t)p->frames.count + 1) * sizeof *fmap);
-        rc = fmap == NULL ? SG_PROFILE_ENOMEM : map_frames(&w, p, fmap);
-        if (rc == 0 && !sg_callstats_empty(&p->callstats)) {
-            rc = side_callstats(&w, p, fmap, k, &d->total[k]);
-        } else if (rc == 0 && !d->from_pstats) {
+        fmap[k] = malloc(((size_t)p->frames.count + 1) * sizeof *fmap[k]);
+        rc = fmap[k] == NULL ? SG_PROFILE_ENOMEM : map_frames(&w, p, fmap[k]);
+    }
+    if (rc == 0 && !d->from_pstats) { /* both sampled: functions and nodes */
+        const sg_stacks *st[2] = {side[0]->stacks, side[1]->stacks};
+        for (int k = 0; k < 2 && rc == 0; k++)
+            if ((nmap[k] = malloc(((size_t)st[k]->count + 1) * sizeof *nmap[k])) == NULL)
+                rc = SG_PROFILE_ENOMEM;
+        if (rc == 0)
+            rc = joint_paths(&w, st, (const uint32_t **)fmap, nmap);
+        for (int k = 0; k < 2 && rc == 0; k++) {
             d->total[k] = side[k]->total_weight;
-            rc = side_sampled(&w, side[k], fmap, k);
-        } else if (rc == 0) { /* pstats against samples: functions only */
+            rc = side_sampled(&w, side[k], fmap[k], nmap[k], k);
+        }
+    }
+    for (int k = 0; k < 2 && rc == 0 && d->from_pstats; k++) {
+        const sg_profile *p = side[k]->profile;
+        if (!sg_callstats_empty(&p->callstats)) {
+            rc = side_callstats(&w, p, fmap[k], k, &d->total[k]);
+        } else { /* pstats against samples: functions only */
             d->total[k] = side[k]->total_weight;
             const sg_stacks *st = side[k]->stacks;
             uint32_t *key = malloc(((size_t)st->count + 1) * sizeof *key);
@@ -392,7 +572,7 @@ int sg_diff_build(const sg_view_resolved *before, const sg_view_resolved *after,
             if (rc == 0)
                 rc = sums_fit(&w.ftotal, w.keys->frames.count);
             for (uint32_t r = 0; rc == 0 && r < st->count; r++) {
-                key[r] = fmap[st->rows[r].frame];
+                key[r] = fmap[k][st->rows[r].frame];
                 w.fself.v[k][key[r]] += side[k]->row_weight[r];
             }
             if (rc == 0) {
@@ -402,7 +582,10 @@ int sg_diff_build(const sg_view_resolved *before, const sg_view_resolved *after,
             }
             free(key);
         }
-        free(fmap);
+    }
+    for (int k = 0; k < 2; k++) {
+        free(fmap[k]);
+        free(nmap[k]);
     }
     if (rc == 0)
         rc = emit(&w, o, d);

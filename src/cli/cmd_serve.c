@@ -32,7 +32,8 @@ static void serve_usage(FILE *out)
             "                    'Authorization: Bearer T' (also $SPYGLASS_TOKEN)\n"
             "  --token-reads     every request must send the token, reads too\n"
             "  --max-upload MB   largest profile accepted (default 1024)\n"
-            "  --cache-mb MB     memory for loaded profiles (default 2048)\n"
+            "  --cache-mb MB     memory for loaded profiles and cached answers\n"
+            "                    (default 2048; an eighth goes to answers)\n"
             "  --threads N       HTTP worker threads (default %d)\n"
             "  --log             one line per request on stderr\n",
             SG_SERVE_DEFAULT_PORT, SG_SERVE_DEFAULT_THREADS);

@@ -11,6 +11,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "serve/prefetch.h"
 #include "serve/server_internal.h"
 
 /* Body bytes read and dropped after an upload was refused mid-body, so the
@@ -48,6 +50,11 @@ static enum MHD_Result copy_arg(void *cls, enum MHD_ValueKind kind, const char *
     return MHD_YES;
 }
 
+static void release_answer(void *answer)
+{
+    sg_answer_release(answer);
+}
+
 static enum MHD_Result queue_reply(conn_state *cs)
 {
     sg_request *req = &cs->req;
@@ -63,6 +70,11 @@ static enum MHD_Result queue_reply(conn_state *cs)
         resp = MHD_create_response_from_fd(r->fd_size, r->fd);
         if (resp != NULL)
             r->fd = 0; /* the response closes it */
+    } else if (r->shared != NULL) {
+        resp = MHD_create_response_from_buffer_with_free_callback_cls(
+            r->shared->len, r->shared->data, release_answer, r->shared);
+        if (resp != NULL)
+            r->shared = NULL; /* the response releases it */
     } else if (r->static_body != NULL)
         resp =
             MHD_create_response_from_buffer(r->len, (void *)r->static_body, MHD_RESPMEM_PERSISTENT);
@@ -204,8 +216,10 @@ int sg_default_data_dir(char *buf, size_t len)
 
 static void free_server(sg_server *s)
 {
+    sg_prefetch_stop(s->prefetch); /* it loads through the cache and the store */
     sg_hub_free(s->hub);
     sg_pcache_free(s->cache);
+    sg_acache_free(s->answers);
     sg_store_close(s->store);
     free(s->data_dir);
     free(s->host);
@@ -224,6 +238,12 @@ int sg_server_start(const sg_serve_config *cfg, sg_server **out, char *err, size
                  host);
         return -1;
     }
+    /* A fixed mmap threshold: every large array (a profile's columns, an
+     * index) gets its own mapping and goes back to the system when freed.
+     * glibc's default raises the threshold after such a free, so later
+     * large arrays come from the heap and evicted profiles stay resident,
+     * and the server's RSS outgrows its cache limit. */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
     struct addrinfo hints = {.ai_flags = AI_NUMERICSERV | AI_PASSIVE, .ai_socktype = SOCK_STREAM};
     struct addrinfo *ai = NULL;
     char port[8];
@@ -257,13 +277,18 @@ int sg_server_start(const sg_serve_config *cfg, sg_server **out, char *err, size
     if (s->data_dir == NULL || s->host == NULL ||
         sg_store_open(s->data_dir, &s->store, &live, &nlive, err, errlen) != 0)
         goto fail;
-    s->cache = sg_pcache_new(s->cfg.cache_bytes, 64, sg_server_load_profile, s);
+    /* one memory budget: an eighth for encoded answers, the rest for
+     * loaded profiles and what is derived from them */
+    size_t answer_bytes = s->cfg.cache_bytes / 8;
+    s->cache = sg_pcache_new(s->cfg.cache_bytes - answer_bytes, 64, sg_server_load_profile, s);
+    s->answers = sg_acache_new(answer_bytes);
     s->hub = sg_hub_new();
-    if (s->cache == NULL || s->hub == NULL) {
+    if (s->cache == NULL || s->answers == NULL || s->hub == NULL) {
         free(live);
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
+    s->prefetch = sg_prefetch_start(s->cache);
     for (size_t i = 0; i < nlive; i++)
         sg_upload_recover_live(s, live[i]);
     free(live);

@@ -71,6 +71,11 @@ void sg_jbuf_add(sg_jbuf *b, const void *bytes, size_t n)
     b->data[b->len] = '\0';
 }
 
+bool sg_jbuf_reserve(sg_jbuf *b, size_t n)
+{
+    return reserve(b, n);
+}
+
 void sg_jbuf_puts(sg_jbuf *b, const char *s)
 {
     sg_jbuf_add(b, s, strlen(s));

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct sg_jbuf {
     char *data;
@@ -40,6 +41,9 @@ static inline bool sg_jbuf_failed(const sg_jbuf *b)
 }
 
 void sg_jbuf_add(sg_jbuf *b, const void *bytes, size_t n);
+/* Room for n more bytes now (one allocation before a large answer instead
+ * of a doubling series); false (and failed) when out of memory. */
+bool sg_jbuf_reserve(sg_jbuf *b, size_t n);
 void sg_jbuf_puts(sg_jbuf *b, const char *s);
 void sg_jbuf_char(sg_jbuf *b, char c);
 void sg_jbuf_printf(sg_jbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -49,6 +53,31 @@ void sg_jbuf_printf(sg_jbuf *b, const char *fmt, ...) __attribute__((format(prin
 void sg_jbuf_strn(sg_jbuf *b, const char *s, size_t n);
 void sg_jbuf_str(sg_jbuf *b, const char *s);
 void sg_jbuf_u64(sg_jbuf *b, uint64_t v);
+/* v in decimal, after sg_jbuf_reserve made room for SG_JBUF_U64_MAX bytes
+ * per number: the loop of a large column without a check per number. */
+#define SG_JBUF_U64_MAX 21 /* 20 digits and a separator */
+static inline void sg_jbuf_u64_reserved(sg_jbuf *b, uint64_t v)
+{
+    static const char pairs[201] = "00010203040506070809101112131415161718192021222324252627282930"
+                                   "31323334353637383940414243444546474849505152535455565758596061"
+                                   "62636465666768697071727374757677787980818283848586878889909192"
+                                   "93949596979899";
+    char tmp[20];
+    int i = 20;
+    while (v >= 100) { /* two digits per division */
+        unsigned d = (unsigned)(v % 100) * 2;
+        v /= 100;
+        tmp[--i] = pairs[d + 1];
+        tmp[--i] = pairs[d];
+    }
+    if (v >= 10) {
+        tmp[--i] = pairs[v * 2 + 1];
+        tmp[--i] = pairs[v * 2];
+    } else
+        tmp[--i] = (char)('0' + v);
+    memcpy(b->data + b->len, tmp + i, (size_t)(20 - i));
+    b->len += (size_t)(20 - i);
+}
 void sg_jbuf_i64(sg_jbuf *b, int64_t v);
 /* A finite double with up to 6 significant decimals; NaN and inf as 0. */
 void sg_jbuf_double(sg_jbuf *b, double v);

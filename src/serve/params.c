@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "serve/jbuf.h"
+
 void sg_params_init(sg_params *q)
 {
     memset(q, 0, sizeof *q);
@@ -230,4 +232,38 @@ int sg_params_enum(const sg_params *q, const char *key, const char *const *names
     for (size_t i = 0; i < n && used < sizeof want; i++)
         used += (size_t)snprintf(want + used, sizeof want - used, "%s %s", i ? "," : "", names[i]);
     return bad(key, v, want, err, errlen);
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+    const sg_param *x = *(const sg_param *const *)a, *y = *(const sg_param *const *)b;
+    return strcmp(x->key, y->key);
+}
+
+void sg_params_key(const sg_params *q, const char *const *skip, sg_jbuf *out)
+{
+    if (q->count == 0)
+        return;
+    const sg_param **sorted = malloc(q->count * sizeof *sorted);
+    if (sorted == NULL) {
+        out->failed = true;
+        return;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < q->count; i++) {
+        const char *k = q->items[i].key;
+        bool skipped = false;
+        for (const char *const *s = skip; s != NULL && *s != NULL && !skipped; s++)
+            skipped = strcmp(*s, k) == 0;
+        /* only the last occurrence of a key counts (sg_params_get) */
+        for (size_t j = i + 1; j < q->count && !skipped; j++)
+            skipped = strcmp(q->items[j].key, k) == 0;
+        if (!skipped)
+            sorted[n++] = &q->items[i];
+    }
+    qsort(sorted, n, sizeof *sorted, key_cmp);
+    for (size_t i = 0; i < n; i++)
+        sg_jbuf_printf(out, "%zu:%s%zu:%s", strlen(sorted[i]->key), sorted[i]->key,
+                       strlen(sorted[i]->value), sorted[i]->value);
+    free(sorted);
 }

@@ -63,6 +63,16 @@ int sg_params_bool(const sg_params *q, const char *key, bool *out, char *err, si
 int sg_params_enum(const sg_params *q, const char *key, const char *const *names, size_t n,
                    int *out, char *err, size_t errlen);
 
+/*
+ * A canonical text of the parameters, appended to out: each distinct key
+ * once with its effective (last) value, sorted by key, every part length-
+ * prefixed so no bytes of a value can fake a boundary. Keys listed in
+ * skip (NULL-terminated) are left out (the token: it does not change an
+ * answer). Two requests that mean the same get the same text.
+ */
+struct sg_jbuf;
+void sg_params_key(const sg_params *q, const char *const *skip, struct sg_jbuf *out);
+
 /* Parse a whole decimal number (no sign, no spaces) <= max into *out. */
 bool sg_parse_u64(const char *s, uint64_t max, uint64_t *out);
 

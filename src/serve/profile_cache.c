@@ -22,16 +22,44 @@ struct sg_pcache {
     void *ctx;
 };
 
+/* A malloc'd array of n elements of size sz as the allocator holds it:
+ * glibc's chunk header, and whole pages for blocks it maps. */
+size_t sg_alloc_bytes(size_t n, size_t sz)
+{
+    if (n == 0)
+        return 0;
+    size_t b = n * sz + 16;
+    return b >= (128u << 10) ? (b + 4095) & ~(size_t)4095 : b;
+}
+
 size_t sg_profile_bytes(const sg_profile *p)
 {
+    /* every array the profile owns, at its allocated capacity: what it
+     * holds in memory is what it allocated, not what it uses */
+    const sg_samples *s = &p->samples;
     size_t b = sizeof *p;
-    b += p->samples.count * (8 + 4 + 4 + 1 + 4);
-    b += (size_t)p->stacks.count * (sizeof(sg_stack_row) + 16);
-    b += (size_t)p->frames.count * (sizeof(sg_frame) + 16);
-    b += p->strings.bytes_len + (size_t)p->strings.count * 24;
-    b += p->sources.total_bytes;
-    b += p->events.count * 17;
-    b += (size_t)p->callstats.func_count * 64 + (size_t)p->callstats.edge_count * 80;
+    b += sg_alloc_bytes(s->cap, 8) + 3 * sg_alloc_bytes(s->cap, 4) + sg_alloc_bytes(s->cap, 1);
+    b += sg_alloc_bytes(p->stacks.cap, sizeof(sg_stack_row));
+    b += sg_alloc_bytes(p->stacks.slots ? (size_t)p->stacks.slot_mask + 1 : 0, 8);
+    b += sg_alloc_bytes(p->frames.cap, sizeof(sg_frame));
+    b += sg_alloc_bytes(p->frames.slots ? (size_t)p->frames.slot_mask + 1 : 0, 8);
+    const sg_strings *t = &p->strings;
+    b +=
+        sg_alloc_bytes(t->cap, 8) + 2 * sg_alloc_bytes(t->cap, 4) + sg_alloc_bytes(t->bytes_cap, 1);
+    b += sg_alloc_bytes(t->slots ? (size_t)t->slot_mask + 1 : 0, 8);
+    b += sg_alloc_bytes(p->threads.cap, 8) + sg_alloc_bytes(p->threads.cap, 4);
+    b += sg_alloc_bytes(p->threads.slots ? (size_t)p->threads.slot_mask + 1 : 0, 8);
+    const sg_events *e = &p->events;
+    b += 2 * sg_alloc_bytes(e->cap, 4) + sg_alloc_bytes(e->cap, 8) + sg_alloc_bytes(e->cap, 1);
+    const sg_sources *src = &p->sources;
+    b += sg_alloc_bytes(src->cap, 4) + sg_alloc_bytes(src->cap, 8) * 2;
+    for (uint32_t i = 0; i < src->count; i++)
+        b += sg_alloc_bytes(src->length[i] + 1, 1);
+    const sg_callstats *c = &p->callstats;
+    b += sg_alloc_bytes(c->func_cap, sizeof(sg_callstats_func)) +
+         sg_alloc_bytes(c->edge_cap, sizeof(sg_callstats_edge));
+    b += sg_alloc_bytes(c->func_slots ? (size_t)c->func_slot_mask + 1 : 0, 8) +
+         sg_alloc_bytes(c->edge_slots ? (size_t)c->edge_slot_mask + 1 : 0, 8);
     return b;
 }
 
@@ -283,6 +311,15 @@ int sg_pcache_put(sg_pcache *c, const char *id, sg_profile *p)
     return 0;
 }
 
+void sg_pcache_get_stats(sg_pcache *c, size_t *count, size_t *bytes, size_t *max_bytes)
+{
+    pthread_mutex_lock(&c->lock);
+    *count = c->count;
+    *bytes = c->bytes;
+    *max_bytes = c->max_bytes;
+    pthread_mutex_unlock(&c->lock);
+}
+
 void sg_pcache_drop(sg_pcache *c, const char *id)
 {
     pthread_mutex_lock(&c->lock);
@@ -295,16 +332,24 @@ void sg_pcache_drop(sg_pcache *c, const char *id)
     pthread_mutex_unlock(&c->lock);
 }
 
+/* What the timeline index allocated (timeline.h lists its arrays). */
+static size_t tlindex_bytes(const sg_profile *p, const sg_tlindex *ix)
+{
+    size_t n = p->samples.count;
+    return sg_alloc_bytes(n, 4) + sg_alloc_bytes((size_t)p->threads.count + 1, sizeof(size_t)) +
+           sg_alloc_bytes(n, 8) + (ix->cum_weight ? sg_alloc_bytes(n + 1, 8) : 0) +
+           sg_alloc_bytes(p->stacks.count, 4) + sg_alloc_bytes(ix->marker_count, 4) +
+           sg_alloc_bytes(ix->gc_count, sizeof(sg_tl_gc)) + sg_alloc_bytes(ix->gc_count, 8);
+}
+
 const sg_tlindex *sg_loaded_tlindex(sg_loaded *e)
 {
     pthread_mutex_lock(&e->lock);
     if (!e->tl_built) {
         e->tl_rc = sg_tlindex_build(e->profile, &e->tl);
         e->tl_built = true;
-        if (e->tl_rc == 0) /* 12..20 bytes per sample, 4 per stack row (timeline.h) */
-            __atomic_add_fetch(&e->extra_bytes,
-                               e->profile->samples.count * 20 +
-                                   (size_t)e->profile->stacks.count * 4,
+        if (e->tl_rc == 0)
+            __atomic_add_fetch(&e->extra_bytes, tlindex_bytes(e->profile, &e->tl),
                                __ATOMIC_RELEASE);
     }
     pthread_mutex_unlock(&e->lock);
@@ -317,6 +362,11 @@ const sg_bfly_index *sg_loaded_bfly(sg_loaded *e)
     if (!e->bfly_built) {
         e->bfly_rc = sg_bfly_index_build(e->profile, &e->bfly);
         e->bfly_built = true;
+        if (e->bfly_rc == 0) { /* two CSR groupings of the edges over frames */
+            size_t f = (size_t)e->profile->frames.count + 1, n = e->profile->callstats.edge_count;
+            __atomic_add_fetch(&e->extra_bytes, 2 * (sg_alloc_bytes(f, 4) + sg_alloc_bytes(n, 4)),
+                               __ATOMIC_RELEASE);
+        }
     }
     pthread_mutex_unlock(&e->lock);
     return e->bfly_rc == 0 ? &e->bfly : NULL;
@@ -332,6 +382,13 @@ int sg_loaded_packages(sg_loaded *e, const sg_packages **pk, const uint32_t **fr
                        ? -1
                        : sg_packages_classify(e->profile, &e->packages, e->frame_package);
         e->pk_built = true;
+        size_t b = sg_alloc_bytes((size_t)e->profile->frames.count + 1, 4) +
+                   sg_alloc_bytes(e->packages.cap, sizeof(sg_package));
+        for (uint32_t i = 0; i < e->packages.count; i++)
+            b += e->packages.items[i].name
+                     ? sg_alloc_bytes(strlen(e->packages.items[i].name) + 1, 1)
+                     : 0;
+        __atomic_add_fetch(&e->extra_bytes, b, __ATOMIC_RELEASE);
     }
     pthread_mutex_unlock(&e->lock);
     *pk = &e->packages;

@@ -89,6 +89,9 @@ void sg_pcache_free(sg_pcache *c);
 sg_loaded *sg_pcache_get(sg_pcache *c, const char *id, int *status, char *err, size_t errlen);
 void sg_pcache_release(sg_pcache *c, sg_loaded *e);
 
+/* How many profiles the cache holds, their bytes and its limit. */
+void sg_pcache_get_stats(sg_pcache *c, size_t *count, size_t *bytes, size_t *max_bytes);
+
 /* Install p as the entry of id (replacing any), taking ownership. */
 int sg_pcache_put(sg_pcache *c, const char *id, sg_profile *p);
 /* Forget id (deleted or changed on disk). */
@@ -113,7 +116,11 @@ void *sg_loaded_derived_put(sg_loaded *e, const char *key, void *obj, void (*fre
                             size_t bytes, sg_derived **handle);
 void sg_loaded_derived_release(sg_loaded *e, sg_derived *handle);
 
-/* Estimated bytes of a profile in memory. */
+/* Bytes of a profile in memory: every array it owns at its capacity, as
+ * the allocator holds it (sg_alloc_bytes). */
 size_t sg_profile_bytes(const sg_profile *p);
+/* Bytes an array of n elements of sz bytes takes from malloc: its chunk
+ * header, and whole pages for the blocks glibc maps (>= 128 KiB). */
+size_t sg_alloc_bytes(size_t n, size_t sz);
 
 #endif

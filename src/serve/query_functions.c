@@ -169,7 +169,8 @@ const sg_ftable *sg_query_ftable(sg_query *q, int by, sg_derived **handle)
         return NULL;
     }
     if (q->view_key != NULL && !k.failed) {
-        size_t bytes = sizeof *t + t->count * sizeof *t->rows + t->packages.count * 64;
+        size_t bytes = sg_alloc_bytes(1, sizeof *t) + sg_alloc_bytes(t->count, sizeof *t->rows) +
+                       sg_alloc_bytes(t->packages.count, sizeof(sg_package) + 64);
         t = sg_loaded_derived_put(q->entry, k.data, t, free_ftable, bytes, handle);
         if (t == NULL)
             sg_query_fail(q, 500, "out of memory");

@@ -22,6 +22,9 @@ static void write_spans(sg_jbuf *o, const sg_tl *tl, size_t a, size_t b, sg_fram
     sg_jbuf_puts(o, "\"spans\":{");
     for (int c = 0; c < 5; c++) {
         sg_jbuf_printf(o, "%s\"%s\":[", c ? "]," : "", cols[c]);
+        /* the largest answers there are: numbers written without a check each */
+        if (!sg_jbuf_reserve(o, (b - a) * SG_JBUF_U64_MAX))
+            return;
         for (size_t i = a; i < b; i++) {
             const sg_tl_span *s = &tl->spans[i];
             uint64_t v = c == 0   ? s->x0
@@ -30,11 +33,12 @@ static void write_spans(sg_jbuf *o, const sg_tl *tl, size_t a, size_t b, sg_fram
                          : c == 3 ? s->frame
                                   : s->weight;
             if (i > a)
-                sg_jbuf_char(o, ',');
-            sg_jbuf_u64(o, v);
+                o->data[o->len++] = ',';
+            sg_jbuf_u64_reserved(o, v);
             if (c == 3)
                 sg_frameset_add(fs, s->frame);
         }
+        o->data[o->len] = '\0';
     }
     sg_jbuf_puts(o, "]}");
 }

@@ -16,6 +16,7 @@ void sg_reply_free(sg_reply *r)
         close(r->fd);
     free(r->body);
     free(r->disposition);
+    sg_answer_release(r->shared);
     memset(r, 0, sizeof *r);
 }
 
@@ -31,6 +32,15 @@ void sg_reply_json(sg_reply *r, int status, sg_jbuf *body)
     r->status = status;
     r->body = bytes;
     r->len = len;
+    r->content_type = "application/json";
+}
+
+void sg_reply_shared(sg_reply *r, sg_answer *a)
+{
+    sg_reply_free(r);
+    r->status = a->status;
+    r->shared = a;
+    r->len = a->len;
     r->content_type = "application/json";
 }
 

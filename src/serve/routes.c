@@ -156,6 +156,16 @@ static void health(sg_request *req)
     sg_jbuf_u64(&b, req->srv->cfg.max_upload);
     sg_jbuf_puts(&b, ",\"token_required\":");
     sg_jbuf_bool(&b, req->srv->token != NULL);
+    size_t n, bytes, max;
+    sg_pcache_get_stats(req->srv->cache, &n, &bytes, &max);
+    sg_acache_stats a;
+    sg_acache_get_stats(req->srv->answers, &a);
+    sg_jbuf_printf(&b,
+                   ",\"cache\":{\"profiles\":%zu,\"profile_bytes\":%zu,\"profile_max_bytes\":%zu,"
+                   "\"answers\":%zu,\"answer_bytes\":%zu,\"answer_max_bytes\":%zu,"
+                   "\"answer_hits\":%llu,\"answer_misses\":%llu,\"answer_waits\":%llu}",
+                   n, bytes, max, a.entries, a.bytes, a.max_bytes, (unsigned long long)a.hits,
+                   (unsigned long long)a.misses, (unsigned long long)a.waits);
     sg_jbuf_char(&b, '}');
     sg_reply_json(&req->reply, 200, &b);
 }

@@ -238,6 +238,7 @@ void sg_routes_profile_delete(sg_request *req)
         return;
     }
     sg_pcache_drop(req->srv->cache, req->id);
+    sg_acache_drop_profile(req->srv->answers, req->id);
     sg_jbuf b;
     sg_jbuf_init(&b);
     sg_jbuf_puts(&b, "{\"deleted\":");

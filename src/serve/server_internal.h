@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "serve/answer_cache.h"
 #include "serve/events.h"
 #include "serve/jbuf.h"
 #include "serve/params.h"
@@ -37,6 +38,8 @@ struct sg_server {
     char *data_dir, *host, *token;
     sg_store *store;
     sg_pcache *cache;
+    sg_acache *answers;           /* encoded answers of queries (answer_cache.h) */
+    struct sg_prefetch *prefetch; /* loads new uploads in the background (upload.c) */
     sg_hub *hub;
     struct MHD_Daemon *daemon;
     uint16_t port;
@@ -48,6 +51,7 @@ typedef struct sg_reply {
     size_t len;
     const char *content_type;
     const void *static_body; /* embedded bytes (not freed), instead of body */
+    sg_answer *shared;       /* a referenced shared answer, instead of body */
     int fd;                  /* > 0: send this file (owned: the response closes it) */
     uint64_t fd_size;
     char *disposition; /* owned: Content-Disposition, or NULL */
@@ -73,6 +77,7 @@ typedef struct sg_request {
     int route;              /* routes.c's own route number */
     char id[SG_ID_LEN + 1]; /* the {id} of the path, when it has one */
     char sub[32];           /* the part after {id}/ (a query name) */
+    const char *route_name; /* the query's name in answer-cache keys */
     char *body;
     size_t body_len, body_cap;
     bool params_failed; /* too many or too long query parameters */
@@ -86,6 +91,9 @@ void sg_reply_json(sg_reply *r, int status, sg_jbuf *body); /* takes the buffer'
 void sg_reply_error(sg_reply *r, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void sg_reply_free(sg_reply *r);
+/* Answer with a shared answer (its status and JSON bytes), taking the
+ * caller's reference. */
+void sg_reply_shared(sg_reply *r, sg_answer *a);
 
 /* ---- routing (routes.c) ---- */
 void sg_route_begin(sg_request *req);

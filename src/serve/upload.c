@@ -27,7 +27,9 @@
 #include "profile/formats.h"
 #include "profile/sgl.h"
 #include "serve/body_json.h"
+#include "serve/prefetch.h"
 #include "serve/server_internal.h"
+#include "serve/sgl_scan.h"
 
 #define SG_LIVE_REFRESH_MS 500
 
@@ -100,6 +102,17 @@ static void announce(sg_server *srv, const sg_profile_rec *r)
     sg_hub_publish(srv->hub, "profile", data);
 }
 
+/* The record's numbers from an .sgl file's scan (borrowing its texts). */
+static void fill_stats_scan(sg_profile_rec *r, const sg_sgl_summary *sum)
+{
+    r->samples = sum->samples;
+    r->duration_ns = sum->duration_ns;
+    r->has_stacks = sum->has_stacks;
+    r->host = sum->host;
+    r->command = sum->command;
+    r->python = sum->python;
+}
+
 int sg_upload_store_file(sg_server *srv, const char *tmp_path, const char *name,
                          const char *tags_json, sg_profile_rec *rec, int *status, char *err,
                          size_t errlen)
@@ -126,8 +139,12 @@ int sg_upload_store_file(sg_server *srv, const char *tmp_path, const char *name,
         snprintf(err, errlen, "cannot map the upload: %s", strerror(errno));
         return -1;
     }
+    /* .sgl: scanned (sgl_scan.h), loaded when a query needs it; any other
+     * format: imported now (the profile goes into the cache) */
     const sg_format *fmt = sg_format_detect(data, (size_t)st.st_size);
+    bool scanned = fmt != NULL && strcmp(fmt->name, "sgl") == 0;
     sg_profile *p = NULL;
+    sg_sgl_summary sum = {0};
     char why[512] = "";
     int rc = -1;
     if (fmt == NULL) {
@@ -135,7 +152,8 @@ int sg_upload_store_file(sg_server *srv, const char *tmp_path, const char *name,
         snprintf(err, errlen,
                  "not a profile format spyglass reads (.sgl, pstats, collapsed stacks, "
                  "speedscope, Chrome trace, pprof)");
-    } else if (fmt->import(data, (size_t)st.st_size, NULL, &p, why, sizeof why) != 0) {
+    } else if (scanned ? sg_sgl_scan(data, (size_t)st.st_size, &sum, why, sizeof why) != 0
+                       : fmt->import(data, (size_t)st.st_size, NULL, &p, why, sizeof why) != 0) {
         *status = 400;
         snprintf(err, errlen, "cannot read the %s profile: %s", fmt->name, why);
     } else
@@ -156,9 +174,13 @@ int sg_upload_store_file(sg_server *srv, const char *tmp_path, const char *name,
     if (rec->id[0] == '\0' || rename(tmp_path, path) != 0) {
         snprintf(err, errlen, "cannot store the upload: %s", strerror(errno));
         sg_profile_free(p);
+        sg_sgl_summary_free(&sum);
         return -1;
     }
-    fill_stats(rec, p);
+    if (scanned)
+        fill_stats_scan(rec, &sum);
+    else
+        fill_stats(rec, p);
     const char *n = name != NULL && name[0] != '\0' ? name
                     : rec->command[0] != '\0'       ? rec->command
                                                     : fmt->name;
@@ -171,13 +193,19 @@ int sg_upload_store_file(sg_server *srv, const char *tmp_path, const char *name,
         unlink(path);
         snprintf(err, errlen, "cannot write the store");
         sg_profile_free(p);
+        sg_sgl_summary_free(&sum);
         memset(rec, 0, sizeof *rec);
         return -1;
     }
-    /* the record borrowed strings of p and of the caller: copy it out of them */
+    /* the record borrowed strings of p, of the scan and of the caller: copy
+     * it out of them */
     sg_profile_rec own;
     int found = sg_store_profile_get(srv->store, rec->id, &own);
-    sg_pcache_put(srv->cache, rec->id, p); /* now the cache's */
+    sg_sgl_summary_free(&sum);
+    if (p != NULL)
+        sg_pcache_put(srv->cache, rec->id, p); /* now the cache's */
+    else
+        sg_prefetch_add(srv->prefetch, rec->id); /* load it while the viewer opens */
     if (found != 1) {
         snprintf(err, errlen, "cannot read the store");
         memset(rec, 0, sizeof *rec);
@@ -292,6 +320,7 @@ static int live_refresh(sg_server *srv, sg_upload *u, bool final)
     rec.host = keep[0], rec.command = keep[1], rec.python = keep[2];
     sg_profile_rec_free(&rec);
     sg_pcache_put(srv->cache, u->id, p);
+    sg_acache_drop_profile(srv->answers, u->id); /* it grew: older answers are wrong */
     return 0;
 }
 
@@ -340,6 +369,7 @@ void sg_upload_finish(sg_request *req)
         if (live_refresh(srv, u, true) != 0) {
             sg_store_profile_delete(srv->store, u->id);
             sg_pcache_drop(srv->cache, u->id);
+            sg_acache_drop_profile(srv->answers, u->id);
             sg_hub_publish(srv->hub, "profiles", "{}");
             sg_reply_error(&req->reply, 400, "a live upload must be a .sgl stream");
         } else {
@@ -387,6 +417,7 @@ void sg_upload_abort(sg_request *req)
         if (live_refresh(req->srv, u, true) != 0) {
             sg_store_profile_delete(req->srv->store, u->id);
             sg_pcache_drop(req->srv->cache, u->id);
+            sg_acache_drop_profile(req->srv->answers, u->id);
         }
         sg_hub_publish(req->srv->hub, "profiles", "{}");
     } else

@@ -599,9 +599,11 @@ def test_live_upload_with_events(spyglass, server, tmp_path):
             last[0] = time.monotonic()
             poll()
 
+    # 7 s: the recorder flushes when 1,000 samples wait or after 5 s at most
+    # (cmd_record.c), so a shorter run may send everything at its end
     run = harness.run_spyglass([spyglass, "record", "-o", str(out), "--upload", url, "--",
                                 "/usr/bin/python3", str(harness.TARGETS / "stacks.py"),
-                                str(harness.duration(4))], harness.timeout(90), poll=throttled)
+                                str(harness.duration(7))], harness.timeout(90), poll=throttled)
     assert run.returncode == 0, run.describe()
     t.join(timeout=harness.timeout(20))
     stop.set()

@@ -175,7 +175,10 @@ def test_wrk_mixed_load(spyglass, tmp_path):
         assert errors == 0, run.stdout
         assert srv.proc.poll() is None, "the server died under load"
         assert srv.get("/api/health")["ok"]
-        assert len(srv.get("/api/profiles")["profiles"]) == before + created  # nothing lost
+        # nothing lost: every 201 wrk counted is listed; wrk stops with up to
+        # 8 requests (its connections) in flight, whose uploads may still land
+        stored = len(srv.get("/api/profiles")["profiles"])
+        assert before + created <= stored <= before + created + 8
         assert os.listdir(srv.data / "tmp") == []
     finally:
         assert srv.stop() == 0

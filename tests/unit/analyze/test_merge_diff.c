@@ -104,6 +104,77 @@ static void test_diff_self_is_zero(void **state)
     }
 }
 
+/* Does side row r of p (through its parent chain) spell the same path,
+ * frame by frame (file, name, first line), as node n of d? */
+static bool same_path(const sg_profile *p, const sg_stacks *st, uint32_t r, const sg_diff *d,
+                      uint32_t n)
+{
+    const sg_profile *k = d->keys;
+    while (r != SG_STACK_NONE && n != SG_STACK_NONE) {
+        const sg_frame *a = &p->frames.rows[st->rows[r].frame];
+        const sg_frame *b = &k->frames.rows[k->stacks.rows[n].frame];
+        if (strcmp(sg_strings_get(&p->strings, a->file), sg_strings_get(&k->strings, b->file)) ||
+            strcmp(sg_strings_get(&p->strings, a->name), sg_strings_get(&k->strings, b->name)) ||
+            a->first_line != b->first_line)
+            return false;
+        r = st->rows[r].parent;
+        n = k->stacks.rows[n].parent;
+    }
+    return r == SG_STACK_NONE && n == SG_STACK_NONE;
+}
+
+/* Every node of a diff of two different profiles, by brute force: its self
+ * on each side is the weight of that side's rows spelling its path, its
+ * total that of the rows under it (the path is a prefix of theirs), and
+ * every path of either side is a node, once. */
+static void test_diff_nodes_match_paths(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 6; seed++) {
+        sg_profile *p[2] = {rnd_profile(seed, 300, true), rnd_profile(seed + 100, 250, false)};
+        sg_view_resolved v[2];
+        for (int s = 0; s < 2; s++)
+            assert_int_equal(sg_view_resolve(p[s], NULL, &v[s]), 0);
+        sg_diff d;
+        sg_diff_options o = {0};
+        assert_int_equal(sg_diff_build(&v[0], &v[1], &o, &d), 0);
+        size_t paths = 0;
+        for (int s = 0; s < 2; s++) {
+            const sg_stacks *st = v[s].stacks;
+            for (uint32_t r = 0; r < st->count; r++) {
+                size_t found = 0;
+                for (size_t i = 0; i < d.node_count; i++)
+                    found += same_path(p[s], st, r, &d, d.nodes[i].node);
+                if (v[s].row_weight[r] != 0 || found != 0)
+                    assert_int_equal(found, 1); /* a node, once */
+            }
+        }
+        for (size_t i = 0; i < d.node_count; i++) {
+            const sg_diff_row *n = &d.nodes[i];
+            for (int s = 0; s < 2; s++) {
+                const sg_stacks *st = v[s].stacks;
+                uint64_t self = 0, total = 0;
+                for (uint32_t r = 0; r < st->count; r++) {
+                    self += same_path(p[s], st, r, &d, n->node) ? v[s].row_weight[r] : 0;
+                    for (uint32_t a = r; a != SG_STACK_NONE; a = st->rows[a].parent)
+                        if (st->rows[a].depth == d.keys->stacks.rows[n->node].depth &&
+                            same_path(p[s], st, a, &d, n->node))
+                            total += v[s].row_weight[r];
+                }
+                assert_int_equal(n->self[s], self);
+                assert_int_equal(n->total[s], total);
+            }
+            paths += n->total[0] + n->total[1] != 0;
+        }
+        assert_true(paths > 10);
+        sg_diff_free(&d);
+        for (int s = 0; s < 2; s++) {
+            sg_view_resolved_free(&v[s]);
+            sg_profile_free(p[s]);
+        }
+    }
+}
+
 /* "after" = "before" + as much time again in a new leaf "hot" under a
  * common path: hot ranks first among functions (its share rises the most
  * in self), and its node ranks first among nodes. */
@@ -147,6 +218,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_merge_sums),
         cmocka_unit_test(test_diff_self_is_zero),
+        cmocka_unit_test(test_diff_nodes_match_paths),
         cmocka_unit_test(test_diff_ranks_changed_function),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,315 @@
+/*
+ * answer_cache.c — the bounded LRU of encoded answers with single flight
+ * (answer_cache.h).
+ *
+ * One entry per key, in a chained hash table while it is findable
+ * ("linked"). An entry is either a flight (computing: its answer not yet
+ * known; requests for its key wait on the cache's condition variable) or
+ * stored (in the LRU list, counted in bytes). Invariants, under c->lock:
+ *   - bytes = the sum of e->bytes over stored entries, <= max_bytes after
+ *     every insertion;
+ *   - an entry is freed exactly when it is neither linked nor referenced
+ *     (refs counts the computing request and the waiters of a flight);
+ *   - a stale flight is unlinked, so new requests start a fresh one.
+ */
+#include "serve/answer_cache.h"
+
+#include <malloc.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Per malloc'd block: glibc's chunk header beside the usable size. */
+#define SG_MALLOC_OVERHEAD 16
+
+typedef struct acache_entry {
+    struct acache_entry *hnext;       /* hash chain, while linked */
+    struct acache_entry *prev, *next; /* LRU, while stored (most recent first) */
+    uint64_t hash;
+    char id1[SG_ID_LEN + 1], id2[SG_ID_LEN + 1];
+    sg_answer *answer; /* NULL while computing (or when the computation failed) */
+    bool computing, stale, linked, stored;
+    int refs;
+    size_t bytes; /* what the entry costs while stored */
+    size_t keylen;
+    char key[];
+} acache_entry;
+
+struct sg_flight {
+    acache_entry e; /* a flight handle is its entry (never dereferenced as sg_flight) */
+};
+
+struct sg_acache {
+    pthread_mutex_t lock;
+    pthread_cond_t done;
+    acache_entry **buckets;
+    size_t nbuckets, linked; /* nbuckets: a power of two */
+    acache_entry *head, *tail;
+    size_t bytes, stored, max_bytes;
+    uint64_t hits, misses, waits;
+};
+
+sg_answer *sg_answer_adopt(int status, char *data, size_t len)
+{
+    sg_answer *a = malloc(sizeof *a);
+    if (a == NULL) {
+        free(data);
+        return NULL;
+    }
+    *a = (sg_answer){1, status, len, data};
+    return a;
+}
+
+sg_answer *sg_answer_new(int status, const char *data, size_t len)
+{
+    char *copy = malloc(len + 1);
+    if (copy == NULL)
+        return NULL;
+    if (len > 0)
+        memcpy(copy, data, len);
+    copy[len] = '\0';
+    return sg_answer_adopt(status, copy, len);
+}
+
+void sg_answer_ref(sg_answer *a)
+{
+    __atomic_add_fetch(&a->refs, 1, __ATOMIC_RELAXED);
+}
+
+void sg_answer_release(sg_answer *a)
+{
+    if (a != NULL && __atomic_sub_fetch(&a->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+        free(a->data);
+        free(a);
+    }
+}
+
+/* FNV-1a, 64 bits: keys are short texts. */
+static uint64_t hash_key(const char *k, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)k[i]) * 0x100000001b3ull;
+    return h;
+}
+
+sg_acache *sg_acache_new(size_t max_bytes)
+{
+    sg_acache *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return NULL;
+    c->nbuckets = 256;
+    c->buckets = calloc(c->nbuckets, sizeof *c->buckets);
+    if (c->buckets == NULL) {
+        free(c);
+        return NULL;
+    }
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->done, NULL);
+    c->max_bytes = max_bytes;
+    return c;
+}
+
+static void entry_free(acache_entry *e)
+{
+    sg_answer_release(e->answer);
+    free(e);
+}
+
+static void unlink_hash(sg_acache *c, acache_entry *e)
+{
+    acache_entry **p = &c->buckets[e->hash & (c->nbuckets - 1)];
+    while (*p != e)
+        p = &(*p)->hnext;
+    *p = e->hnext;
+    e->hnext = NULL;
+    e->linked = false;
+    c->linked--;
+}
+
+static void unlink_lru(sg_acache *c, acache_entry *e)
+{
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        c->head = e->next;
+    if (e->next)
+        e->next->prev = e->prev;
+    else
+        c->tail = e->prev;
+    e->prev = e->next = NULL;
+    e->stored = false;
+    c->bytes -= e->bytes;
+    c->stored--;
+}
+
+static void push_lru(sg_acache *c, acache_entry *e)
+{
+    e->prev = NULL;
+    e->next = c->head;
+    if (c->head)
+        c->head->prev = e;
+    c->head = e;
+    if (c->tail == NULL)
+        c->tail = e;
+    e->stored = true;
+    c->bytes += e->bytes;
+    c->stored++;
+}
+
+/* Remove e from the table; free it unless someone still holds it. */
+static void forget(sg_acache *c, acache_entry *e)
+{
+    if (e->stored)
+        unlink_lru(c, e);
+    if (e->linked)
+        unlink_hash(c, e);
+    if (e->refs == 0)
+        entry_free(e);
+}
+
+/* Double the buckets when chains grow long (a failed grow keeps them). */
+static void maybe_grow(sg_acache *c)
+{
+    if (c->linked < c->nbuckets)
+        return;
+    size_t n = c->nbuckets * 2;
+    acache_entry **b = calloc(n, sizeof *b);
+    if (b == NULL)
+        return;
+    for (size_t i = 0; i < c->nbuckets; i++)
+        for (acache_entry *e = c->buckets[i], *next; e != NULL; e = next) {
+            next = e->hnext;
+            e->hnext = b[e->hash & (n - 1)];
+            b[e->hash & (n - 1)] = e;
+        }
+    free(c->buckets);
+    c->buckets = b;
+    c->nbuckets = n;
+}
+
+void sg_acache_free(sg_acache *c)
+{
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < c->nbuckets; i++)
+        for (acache_entry *e = c->buckets[i], *next; e != NULL; e = next) {
+            next = e->hnext;
+            entry_free(e); /* no request runs any more: nothing holds it */
+        }
+    free(c->buckets);
+    pthread_cond_destroy(&c->done);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+int sg_acache_begin(sg_acache *c, const char *key, size_t keylen, const char *id1, const char *id2,
+                    sg_answer **answer, sg_flight **flight)
+{
+    *answer = NULL;
+    *flight = NULL;
+    uint64_t h = hash_key(key, keylen);
+    pthread_mutex_lock(&c->lock);
+    acache_entry *e = c->buckets[h & (c->nbuckets - 1)];
+    while (e != NULL && !(e->hash == h && e->keylen == keylen && memcmp(e->key, key, keylen) == 0))
+        e = e->hnext;
+    if (e != NULL && !e->computing) {
+        c->hits++;
+        if (e != c->head) {
+            unlink_lru(c, e);
+            push_lru(c, e);
+        }
+        sg_answer_ref(e->answer);
+        *answer = e->answer;
+        pthread_mutex_unlock(&c->lock);
+        return SG_ACACHE_HIT;
+    }
+    if (e != NULL) { /* someone computes it: wait for that answer */
+        c->waits++;
+        e->refs++;
+        while (e->computing)
+            pthread_cond_wait(&c->done, &c->lock);
+        if (e->answer != NULL) {
+            sg_answer_ref(e->answer);
+            *answer = e->answer;
+        }
+        e->refs--;
+        if (e->refs == 0 && !e->linked)
+            entry_free(e);
+        pthread_mutex_unlock(&c->lock);
+        return *answer != NULL ? SG_ACACHE_HIT : -1;
+    }
+    c->misses++;
+    e = calloc(1, sizeof *e + keylen + 1);
+    if (e == NULL) {
+        pthread_mutex_unlock(&c->lock);
+        return -1;
+    }
+    e->hash = h;
+    e->keylen = keylen;
+    memcpy(e->key, key, keylen);
+    snprintf(e->id1, sizeof e->id1, "%s", id1 != NULL ? id1 : "");
+    snprintf(e->id2, sizeof e->id2, "%s", id2 != NULL ? id2 : "");
+    e->computing = true;
+    e->refs = 1;
+    maybe_grow(c);
+    size_t b = h & (c->nbuckets - 1);
+    e->hnext = c->buckets[b];
+    c->buckets[b] = e;
+    e->linked = true;
+    c->linked++;
+    pthread_mutex_unlock(&c->lock);
+    *flight = (sg_flight *)e;
+    return SG_ACACHE_COMPUTE;
+}
+
+void sg_acache_finish(sg_acache *c, sg_flight *flight, sg_answer *answer)
+{
+    acache_entry *e = (acache_entry *)flight;
+    pthread_mutex_lock(&c->lock);
+    e->computing = false;
+    if (answer != NULL) {
+        sg_answer_ref(answer);
+        e->answer = answer;
+        e->bytes = malloc_usable_size(e) + malloc_usable_size(answer) +
+                   malloc_usable_size(answer->data) + 3 * SG_MALLOC_OVERHEAD +
+                   sizeof(acache_entry *); /* its share of the buckets */
+    }
+    bool keep = e->linked && !e->stale && answer != NULL && answer->status == 200 &&
+                e->bytes <= c->max_bytes / 4;
+    if (keep) {
+        push_lru(c, e);
+        while (c->bytes > c->max_bytes && c->tail != NULL)
+            forget(c, c->tail);
+    } else if (e->linked)
+        unlink_hash(c, e);
+    pthread_cond_broadcast(&c->done);
+    e->refs--;
+    if (e->refs == 0 && !e->linked)
+        entry_free(e);
+    pthread_mutex_unlock(&c->lock);
+}
+
+void sg_acache_drop_profile(sg_acache *c, const char *id)
+{
+    pthread_mutex_lock(&c->lock);
+    for (size_t i = 0; i < c->nbuckets; i++)
+        for (acache_entry *e = c->buckets[i], *next; e != NULL; e = next) {
+            next = e->hnext;
+            if (strcmp(e->id1, id) != 0 && strcmp(e->id2, id) != 0)
+                continue;
+            if (e->computing)
+                e->stale = true; /* its requests still get it; no one else will */
+            forget(c, e);
+        }
+    pthread_mutex_unlock(&c->lock);
+}
+
+void sg_acache_get_stats(sg_acache *c, sg_acache_stats *out)
+{
+    pthread_mutex_lock(&c->lock);
+    *out = (sg_acache_stats){c->hits, c->misses, c->waits, c->bytes, c->stored, c->max_bytes};
+    pthread_mutex_unlock(&c->lock);
+}

@@ -1,0 +1,148 @@
+"""`spyglass serve`'s answer cache and .sgl upload scan, on the real binary
+over a real socket (Server from test_serve.py).
+
+- A repeated question gets the same bytes as the first answer, whatever
+  the order of its parameters (GET /api/health counts hits and misses).
+- Eight clients asking the same new question at once cost one computation.
+- A deleted profile's answers are gone (404, not a stale 200); a live
+  profile's answers follow it as it grows.
+- Timeline windows (t0/t1) over the same view agree with a fresh
+  computation, whichever windows were asked before.
+- An .sgl upload is answered after a scan: its list numbers are those of a
+  full load (`spyglass report`), a flipped byte is refused with the reason
+  and leaves nothing behind, and the profile answers queries at once.
+"""
+
+import threading
+
+import pytest
+
+import harness
+from test_serve import Server, recording, report
+
+
+@pytest.fixture
+def server(spyglass, tmp_path):
+    srv = Server(spyglass, tmp_path / "data")
+    yield srv
+    srv.kill()
+
+
+@pytest.fixture
+def recorded(spyglass, server, tmp_path):
+    path = recording(spyglass, tmp_path, 1.5)
+    return path, server.upload(path)
+
+
+def cache(server):
+    return server.get("/api/health")["cache"]
+
+
+def raw_get(server, path):
+    status, headers, data = server.request("GET", path)
+    return status, data
+
+
+def test_repeated_question_same_bytes(server, recorded):
+    _, prof = recorded
+    pid = prof["id"]
+    before = cache(server)
+    s1, a = raw_get(server, f"/api/profiles/{pid}/tree?width=800&inverted=1")
+    s2, b = raw_get(server, f"/api/profiles/{pid}/tree?inverted=1&width=800")
+    s3, c = raw_get(server, f"/api/profiles/{pid}/tree?inverted=0&width=800&inverted=1")
+    assert s1 == s2 == s3 == 200
+    assert a == b == c
+    after = cache(server)
+    assert after["answer_misses"] == before["answer_misses"] + 1
+    assert after["answer_hits"] >= before["answer_hits"] + 2
+    assert 0 < after["answer_bytes"] <= after["answer_max_bytes"]
+    # a different question is computed, and errors are answered, not kept
+    assert raw_get(server, f"/api/profiles/{pid}/tree?width=801")[0] == 200
+    for _ in range(2):
+        assert raw_get(server, f"/api/profiles/{pid}/tree?focus=99999999")[0] == 400
+    assert cache(server)["answer_misses"] == after["answer_misses"] + 3
+
+
+def test_concurrent_identical_questions_compute_once(server, recorded):
+    _, prof = recorded
+    path = f"/api/profiles/{prof['id']}/callgraph?threads=0"
+    before = cache(server)
+    bodies = [None] * 8
+    barrier = threading.Barrier(8)
+
+    def ask(i):
+        barrier.wait()
+        bodies[i] = raw_get(server, path)
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(harness.timeout(60))
+    assert all(b is not None and b[0] == 200 for b in bodies)
+    assert all(b[1] == bodies[0][1] for b in bodies)
+    after = cache(server)
+    assert after["answer_misses"] == before["answer_misses"] + 1
+    assert (after["answer_hits"] - before["answer_hits"]) + \
+        (after["answer_waits"] - before["answer_waits"]) == 7
+
+
+def test_deleted_profile_answers_are_gone(server, recorded):
+    _, prof = recorded
+    pid = prof["id"]
+    assert raw_get(server, f"/api/profiles/{pid}/functions")[0] == 200
+    assert raw_get(server, f"/api/diff?before={pid}&after={pid}")[0] == 200
+    assert server.request("DELETE", f"/api/profiles/{pid}")[0] == 200
+    assert raw_get(server, f"/api/profiles/{pid}/functions")[0] == 404
+    assert raw_get(server, f"/api/diff?before={pid}&after={pid}")[0] == 404
+
+
+def test_timeline_windows_agree_with_fresh_answers(server, recorded):
+    _, prof = recorded
+    pid = prof["id"]
+    info = server.get(f"/api/profiles/{pid}")
+    t0, t1 = info["t_start"], info["t_end"]
+    span = (t1 - t0) // 4
+    windows = [(t0 + k * span, t0 + (k + 2) * span) for k in range(3)]
+    first = [server.get(f"/api/profiles/{pid}/timeline?width=300&t0={a}&t1={b}")
+             for a, b in windows]
+    for (a, b), answer in zip(reversed(windows), reversed(first)):
+        # a leading zero: the same window, a new cache key, so computed again
+        # after the other windows resolved their views
+        again = server.get(f"/api/profiles/{pid}/timeline?width=300&t0=0{a}&t1={b}")
+        assert again == answer
+        assert answer["t0"] == a and answer["t1"] == b
+    # the view's time range also filters samples: a window's spans only
+    # weigh samples inside it
+    whole = server.get(f"/api/profiles/{pid}/timeline?width=300")
+    weight = lambda ans: sum(sum(t["spans"]["weight"][i] for i, d in
+                                 enumerate(t["spans"]["depth"]) if d == 0)
+                             for t in ans["threads"])
+    assert weight(first[0]) < weight(whole)
+
+
+def test_sgl_upload_scanned_numbers_match_a_full_load(spyglass, server, recorded):
+    path, prof = recorded
+    rep = report(spyglass, path)
+    assert prof["format"] == "sgl"
+    assert prof["samples"] == rep["samples"]
+    assert prof["has_stacks"] is True
+    listed = next(p for p in server.get("/api/profiles")["profiles"] if p["id"] == prof["id"])
+    assert listed["samples"] == prof["samples"]
+    assert listed["duration_ns"] == prof["duration_ns"] > 0
+    assert listed["python"] == prof["python"] != ""
+    # it answers at once (loaded in the background or by this query)
+    funcs = server.get(f"/api/profiles/{prof['id']}/functions?limit=0")
+    assert sum(funcs["rows"]["self"]) == server.get(f"/api/profiles/{prof['id']}")["total_weight"]
+
+
+def test_sgl_upload_corrupt_byte_refused(spyglass, server, tmp_path):
+    path = recording(spyglass, tmp_path, 1.0)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x40
+    before = len(server.get("/api/profiles")["profiles"])
+    status, _, err = server.request("POST", "/api/profiles", body=bytes(data),
+                                    headers={"Content-Type": "application/octet-stream"})
+    assert status == 400 and "checksum" in err["error"], err
+    assert len(server.get("/api/profiles")["profiles"]) == before
+    assert list((server.data / "tmp").iterdir()) == []
+    assert len(list((server.data / "profiles").iterdir())) == before
