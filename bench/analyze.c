@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "bench_profile.h"
 #include "bench_util.h"
 #include "analyze/butterfly.h"
 #include "analyze/call_graph.h"
@@ -36,39 +37,17 @@
 
 /* ---- generated profiles -------------------------------------------------- */
 
-enum { FRAMES = 5000, LEAVES = 50000, THREADS = 8 };
+enum { FRAMES = BENCH_FRAMES, LEAVES = BENCH_LEAVES, THREADS = BENCH_THREADS };
 
 static sg_profile *sampled_profile(uint64_t seed, size_t nsamples, uint32_t *hot_frame)
 {
     rng r = {seed};
     sg_profile *p = sg_profile_new();
-    uint32_t frames[FRAMES], threads[THREADS];
     p->meta.interval_ns = 1000000;
-    for (int i = 0; i < FRAMES; i++) {
-        char file[64], name[32];
-        snprintf(file, sizeof file, "/proj/pkg%d/mod%d.py", i % 20, i % 300);
-        snprintf(name, sizeof name, "func_%d", i);
-        check(sg_profile_intern_frame(p, file, strlen(file), name, strlen(name), (uint32_t)i,
-                                      &frames[i]),
-              "frame");
-    }
-    for (int t = 0; t < THREADS; t++) {
-        char name[16];
-        snprintf(name, sizeof name, "worker-%d", t);
-        check(sg_profile_intern_thread(p, 1000 + (uint64_t)t, name, &threads[t]), "thread");
-    }
-    uint32_t *leaves = malloc(LEAVES * sizeof *leaves);
-    sg_frame_line chain[64];
-    for (int k = 0; k < LEAVES; k++) {
-        /* a few hundred "spines" share their top; below, random frames */
-        uint32_t depth = 8 + below(&r, 57), spine = below(&r, 300);
-        for (uint32_t d = 0; d < depth; d++) {
-            uint32_t f = d < 6 ? (spine * 7 + d * 13) % 64 : below(&r, FRAMES);
-            chain[d] = (sg_frame_line){frames[f], 1 + below(&r, 50)};
-        }
-        check(sg_stacks_intern_chain(&p->stacks, SG_STACK_NONE, chain, depth, NULL, &leaves[k]),
-              "stack");
-    }
+    bench_shape shape;
+    bench_shape_build(p, &r, &shape);
+    uint32_t *leaves = shape.leaves;
+    const uint32_t *threads = shape.threads;
     check(sg_samples_reserve(&p->samples, nsamples), "samples");
     for (size_t i = 0; i < nsamples; i++) {
         uint32_t a = below(&r, LEAVES), b = below(&r, LEAVES);
@@ -85,7 +64,7 @@ static sg_profile *sampled_profile(uint64_t seed, size_t nsamples, uint32_t *hot
         if (t % 1000000000 == 0)
             check(sg_profile_add_event(p, t + 1, SG_EVENT_MARKER, threads[0], "tick"), "marker");
     }
-    *hot_frame = frames[(3 * 7 + 2 * 13) % 64];
+    *hot_frame = shape.frames[(3 * 7 + 2 * 13) % 64];
     free(leaves);
     return p;
 }

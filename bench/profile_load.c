@@ -30,6 +30,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench_profile.h"
 #include "bench_util.h"
 #include "profile/format_list.h"
 #include "profile/formats.h"
@@ -125,38 +126,18 @@ static void bench_pstats(uint32_t n)
 
 /* ---- .sgl ---------------------------------------------------------------- */
 
-enum { FRAMES = 5000, LEAVES = 50000, THREADS = 8 };
+enum { FRAMES = BENCH_FRAMES, LEAVES = BENCH_LEAVES, THREADS = BENCH_THREADS };
 
 static sg_profile *recording(size_t nsamples)
 {
     rng r = {0x9e3779b97f4a7c15ull};
     sg_profile *p = sg_profile_new();
-    uint32_t frames[FRAMES], threads[THREADS], current[THREADS] = {0};
+    uint32_t current[THREADS] = {0};
     p->meta.interval_ns = 1000000;
-    for (int i = 0; i < FRAMES; i++) {
-        char file[64], name[32];
-        snprintf(file, sizeof file, "/proj/pkg%d/mod%d.py", i % 20, i % 300);
-        snprintf(name, sizeof name, "func_%d", i);
-        check(sg_profile_intern_frame(p, file, strlen(file), name, strlen(name), (uint32_t)i,
-                                      &frames[i]),
-              "frame");
-    }
-    for (int t = 0; t < THREADS; t++) {
-        char name[16];
-        snprintf(name, sizeof name, "worker-%d", t);
-        check(sg_profile_intern_thread(p, 1000 + (uint64_t)t, name, &threads[t]), "thread");
-    }
-    uint32_t *leaves = malloc(LEAVES * sizeof *leaves);
-    sg_frame_line chain[64];
-    for (int k = 0; k < LEAVES; k++) {
-        uint32_t depth = 8 + below(&r, 57), spine = below(&r, 300);
-        for (uint32_t d = 0; d < depth; d++) {
-            uint32_t f = d < 6 ? (spine * 7 + d * 13) % 64 : below(&r, FRAMES);
-            chain[d] = (sg_frame_line){frames[f], 1 + below(&r, 50)};
-        }
-        check(sg_stacks_intern_chain(&p->stacks, SG_STACK_NONE, chain, depth, NULL, &leaves[k]),
-              "stack");
-    }
+    bench_shape shape;
+    bench_shape_build(p, &r, &shape);
+    uint32_t *leaves = shape.leaves;
+    const uint32_t *threads = shape.threads;
     check(sg_samples_reserve(&p->samples, nsamples), "samples");
     uint8_t flags[THREADS] = {0};
     for (size_t i = 0; i < nsamples; i++) {

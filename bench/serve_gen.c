@@ -12,10 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_profile.h"
 #include "bench_util.h"
 #include "profile/sgl.h"
 
-enum { FRAMES = 5000, LEAVES = 50000, THREADS = 8 };
+enum { FRAMES = BENCH_FRAMES, LEAVES = BENCH_LEAVES, THREADS = BENCH_THREADS };
 
 int main(int argc, char **argv)
 {
@@ -26,34 +27,13 @@ int main(int argc, char **argv)
     size_t nsamples = argc > 2 ? (size_t)strtoull(argv[2], NULL, 10) : 10000000;
     rng r = {0x9e3779b97f4a7c15ull};
     sg_profile *p = sg_profile_new();
-    uint32_t frames[FRAMES], threads[THREADS];
     p->meta.interval_ns = 1000000;
     p->meta.mode = SG_MODE_WALL;
     sg_profile_set_meta_text(p, &p->meta.command, "bench-serve-gen");
-    for (int i = 0; i < FRAMES; i++) {
-        char file[64], name[32];
-        snprintf(file, sizeof file, "/proj/pkg%d/mod%d.py", i % 20, i % 300);
-        snprintf(name, sizeof name, "func_%d", i);
-        check(sg_profile_intern_frame(p, file, strlen(file), name, strlen(name), (uint32_t)i,
-                                      &frames[i]),
-              "frame");
-    }
-    for (int t = 0; t < THREADS; t++) {
-        char name[16];
-        snprintf(name, sizeof name, "worker-%d", t);
-        check(sg_profile_intern_thread(p, 1000 + (uint64_t)t, name, &threads[t]), "thread");
-    }
-    uint32_t *leaves = malloc(LEAVES * sizeof *leaves);
-    sg_frame_line chain[64];
-    for (int k = 0; k < LEAVES; k++) {
-        uint32_t depth = 8 + below(&r, 57), spine = below(&r, 300);
-        for (uint32_t d = 0; d < depth; d++) {
-            uint32_t f = d < 6 ? (spine * 7 + d * 13) % 64 : below(&r, FRAMES);
-            chain[d] = (sg_frame_line){frames[f], 1 + below(&r, 50)};
-        }
-        check(sg_stacks_intern_chain(&p->stacks, SG_STACK_NONE, chain, depth, NULL, &leaves[k]),
-              "stack");
-    }
+    bench_shape shape;
+    bench_shape_build(p, &r, &shape);
+    uint32_t *leaves = shape.leaves;
+    const uint32_t *threads = shape.threads;
     check(sg_samples_reserve(&p->samples, nsamples), "samples");
     for (size_t i = 0; i < nsamples; i++) {
         uint32_t a = below(&r, LEAVES), b = below(&r, LEAVES);
