@@ -478,7 +478,9 @@ static int expand(builder *b, uint32_t n, bool all_rows)
 {
     if (b->nodes[n].expanded)
         return SG_PROFILE_OK;
-    int rc = children(b, &b->held.at[b->nodes[n].entry_first], b->nodes[n].entry_count, all_rows);
+    /* A node with no entries (an empty focus) has no held rows at all. */
+    const uint32_t count = b->nodes[n].entry_count;
+    int rc = children(b, count ? &b->held.at[b->nodes[n].entry_first] : NULL, count, all_rows);
     if (rc == 0)
         rc = entries_fit(&b->held, b->scratch.count);
     uint32_t first = b->count;

@@ -52,7 +52,7 @@ static void check_answer(int status, sg_jbuf *out, const char *err)
         if (text == NULL)
             abort();
         json_error_t je;
-        json_t *j = json_loadb(text, len, 0, &je);
+        json_t *j = json_loadb(text, len, JSON_ALLOW_NUL, &je); /* \u0000 is valid JSON */
         if (j == NULL || !json_is_object(j))
             abort(); /* a query wrote invalid JSON */
         json_decref(j);

@@ -483,6 +483,19 @@ static void analyze_view_errors(void **state)
     assert_int_equal(t.count, 0);
     sg_call_tree_free(&t);
     sg_view_resolved_free(&rv);
+    /* a focus on a frame no sample has: empty trees, both ways round */
+    uint32_t unseen;
+    assert_int_equal(sg_profile_intern_frame(p, "unseen.py", 9, "never", 5, 1, &unseen), 0);
+    sg_view none = {.focus = true, .focus_frame = unseen};
+    assert_int_equal(sg_view_resolve(p, &none, &rv), 0);
+    for (int inv = 0; inv < 2; inv++) {
+        assert_int_equal(sg_call_tree_build(&rv, inv, NULL, 0, NULL, &t), 0);
+        assert_true(t.count <= 1);
+        for (size_t i = 0; i < t.count; i++)
+            assert_int_equal(t.nodes[i].total, 0);
+        sg_call_tree_free(&t);
+    }
+    sg_view_resolved_free(&rv);
     sg_profile_free(p);
 }
 
