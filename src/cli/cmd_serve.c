@@ -83,6 +83,15 @@ int sg_serve_wait_for_signal(void)
     return sig;
 }
 
+void sg_serve_url(const sg_serve_config *cfg, const sg_server *srv, const char *path, char *buf,
+                  size_t len)
+{
+    const char *host = cfg->host ? cfg->host : "127.0.0.1";
+    bool v6 = strchr(host, ':') != NULL;
+    snprintf(buf, len, "http://%s%s%s:%u%s", v6 ? "[" : "", host, v6 ? "]" : "",
+             sg_server_port(srv), path);
+}
+
 void sg_serve_block_signals(void)
 {
     sigset_t set;
@@ -190,10 +199,9 @@ int sg_cmd_serve(int argc, char **argv)
         sg_cli_error("%s", err);
         return 1;
     }
-    const char *host = cfg.host ? cfg.host : "127.0.0.1";
-    bool v6 = strchr(host, ':') != NULL;
-    fprintf(stderr, "spyglass: serving %s on http://%s%s%s:%u/ (Ctrl-C stops)%s\n", cfg.data_dir,
-            v6 ? "[" : "", host, v6 ? "]" : "", sg_server_port(srv),
+    char url[600];
+    sg_serve_url(&cfg, srv, "/", url, sizeof url);
+    fprintf(stderr, "spyglass: serving %s on %s (Ctrl-C stops)%s\n", cfg.data_dir, url,
             cfg.token ? "; state changes need the token" : "");
     sg_serve_wait_for_signal();
     fprintf(stderr, "spyglass: stopping\n");

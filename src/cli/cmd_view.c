@@ -131,9 +131,9 @@ int sg_cmd_view(int argc, char **argv)
         remove_tree(dir);
         return 1;
     }
-    char url[512];
-    const char *host = cfg.host ? cfg.host : "127.0.0.1";
-    snprintf(url, sizeof url, "http://%s:%u/p/%s", host, sg_server_port(srv), id);
+    char path[8 + SG_ID_LEN], url[600];
+    snprintf(path, sizeof path, "/p/%s", id);
+    sg_serve_url(&cfg, srv, path, url, sizeof url);
     printf("%s\n", url);
     fflush(stdout);
     fprintf(stderr, "spyglass: serving %s at %s (Ctrl-C stops)\n", file, url);

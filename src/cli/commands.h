@@ -5,6 +5,8 @@
 #ifndef SG_CLI_COMMANDS_H
 #define SG_CLI_COMMANDS_H
 
+#include <stddef.h>
+
 int sg_cmd_record(int argc, char **argv);
 int sg_cmd_dump(int argc, char **argv);
 int sg_cmd_top(int argc, char **argv);
@@ -23,5 +25,10 @@ int sg_serve_option(struct sg_serve_config *cfg, int c, const char *arg);
  * for one of them. */
 void sg_serve_block_signals(void);
 int sg_serve_wait_for_signal(void);
+/* The server's address followed by path ("/" or "/p/ID") into buf, an
+ * IPv6 host in brackets so that the URL can be pasted into a browser. */
+struct sg_server;
+void sg_serve_url(const struct sg_serve_config *cfg, const struct sg_server *srv, const char *path,
+                  char *buf, size_t len);
 
 #endif

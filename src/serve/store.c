@@ -384,6 +384,41 @@ int sg_store_profile_get(sg_store *s, const char *id, sg_profile_rec *out)
     return rc;
 }
 
+static int read_view(sqlite3_stmt *st, sg_view_rec *v);
+
+/* Step st to its end, appending each row read by `read` to a growing array
+ * of `size`-byte records; 0, or -1 (out of memory, a bad row, a step
+ * error) with the rows read so far left in *out for the caller to free. */
+static int collect_rows(sqlite3_stmt *st, void **out, size_t *n, size_t size,
+                        int (*read)(sqlite3_stmt *, void *))
+{
+    size_t cap = 0;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            void *g = realloc(*out, cap * size);
+            if (g == NULL)
+                return -1;
+            *out = g;
+        }
+        if (read(st, (char *)*out + *n * size) != 0)
+            return -1;
+        (*n)++;
+    }
+    return step == SQLITE_DONE ? 0 : -1;
+}
+
+static int read_profile_row(sqlite3_stmt *st, void *r)
+{
+    return read_profile(st, r);
+}
+
+static int read_view_row(sqlite3_stmt *st, void *v)
+{
+    return read_view(st, v);
+}
+
 int sg_store_profile_list(sg_store *s, const sg_list_query *q, sg_profile_rec **out, size_t *n)
 {
     static const char *const order_by[] = {"uploaded_at", "duration_ns", "samples",
@@ -401,32 +436,13 @@ int sg_store_profile_list(sg_store *s, const sg_list_query *q, sg_profile_rec **
     *n = 0;
     pthread_mutex_lock(&s->lock);
     sqlite3_stmt *st = prepare(s, sql);
-    int rc = st == NULL ? -1 : 0;
-    size_t cap = 0;
+    int rc = -1;
     if (st != NULL) {
         if (q->q != NULL)
             sqlite3_bind_text(st, 1, q->q, -1, SQLITE_STATIC);
         if (q->tag != NULL)
             sqlite3_bind_text(st, 2, q->tag, -1, SQLITE_STATIC);
-        int step;
-        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-            if (*n == cap) {
-                cap = cap ? cap * 2 : 16;
-                sg_profile_rec *g = realloc(*out, cap * sizeof **out);
-                if (g == NULL) {
-                    rc = -1;
-                    break;
-                }
-                *out = g;
-            }
-            if (read_profile(st, &(*out)[*n]) != 0) {
-                rc = -1;
-                break;
-            }
-            (*n)++;
-        }
-        if (step != SQLITE_DONE && step != SQLITE_ROW)
-            rc = -1;
+        rc = collect_rows(st, (void **)out, n, sizeof **out, read_profile_row);
         sqlite3_finalize(st);
     }
     pthread_mutex_unlock(&s->lock);
@@ -574,32 +590,12 @@ int sg_store_view_list(sg_store *s, const char *profile, sg_view_rec **out, size
     *n = 0;
     pthread_mutex_lock(&s->lock);
     int rc = -1;
-    size_t cap = 0;
     sqlite3_stmt *st = prepare(s, "SELECT id, profile, state, note, tags, created_at FROM views"
                                   " WHERE ?1 IS NULL OR profile = ?1 ORDER BY created_at DESC, id");
     if (st != NULL) {
-        rc = 0;
         if (profile != NULL)
             sqlite3_bind_text(st, 1, profile, -1, SQLITE_STATIC);
-        int step;
-        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-            if (*n == cap) {
-                cap = cap ? cap * 2 : 16;
-                sg_view_rec *g = realloc(*out, cap * sizeof **out);
-                if (g == NULL) {
-                    rc = -1;
-                    break;
-                }
-                *out = g;
-            }
-            if (read_view(st, &(*out)[*n]) != 0) {
-                rc = -1;
-                break;
-            }
-            (*n)++;
-        }
-        if (step != SQLITE_DONE && step != SQLITE_ROW)
-            rc = -1;
+        rc = collect_rows(st, (void **)out, n, sizeof **out, read_view_row);
         sqlite3_finalize(st);
     }
     pthread_mutex_unlock(&s->lock);
