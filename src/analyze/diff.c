@@ -432,6 +432,7 @@ typedef struct columns {
     const uint64_t *self[2], *total[2];
     uint32_t count;
     const sg_path_index *nodes; /* keys are nodes (paths of frame keys); NULL: frames */
+    double min_share;           /* nodes: a row under this share of both sides is not one */
 } columns;
 
 static sg_diff_row row_of(const sg_diff *d, const columns *c, uint32_t k)
@@ -470,7 +471,8 @@ static int ordered_rows(work *w, const sg_diff *d, const columns *c, const sg_di
         bool listed = c->nodes
                           ? (c->total[0][k] | c->total[1][k]) != 0
                           : (c->self[0][k] | c->self[1][k] | c->total[0][k] | c->total[1][k]) != 0;
-        if (!listed)
+        if (!listed || (c->min_share > 0 && frac(c->total[0][k], d->total[0]) < c->min_share &&
+                        frac(c->total[1][k], d->total[1]) < c->min_share))
             continue;
         if (ch.limit != 0 && ch.count == ch.limit && primary_bits(d, c, o->sort, k) < ch.at[0].k1)
             continue; /* worse than the worst kept on its first key alone */
@@ -517,8 +519,8 @@ static int emit(work *w, const sg_diff_options *o, sg_diff *d)
             if (t->parent[r] != SG_PATH_NONE)
                 ntotal[k][t->parent[r]] += ntotal[k][r];
     }
-    columns fc = {{w->fself.v[0], w->fself.v[1]}, {w->ftotal.v[0], w->ftotal.v[1]}, nf, NULL};
-    columns nc = {{w->nself.v[0], w->nself.v[1]}, {ntotal[0], ntotal[1]}, nn, t};
+    columns fc = {{w->fself.v[0], w->fself.v[1]}, {w->ftotal.v[0], w->ftotal.v[1]}, nf, NULL, 0};
+    columns nc = {{w->nself.v[0], w->nself.v[1]}, {ntotal[0], ntotal[1]}, nn, t, o->min_share};
     rc = ordered_rows(w, d, &fc, o, &d->functions, &d->function_count);
     if (rc == 0)
         rc = ordered_rows(w, d, &nc, o, &d->nodes, &d->node_count);
@@ -532,7 +534,8 @@ int sg_diff_build(const sg_view_resolved *before, const sg_view_resolved *after,
                   const sg_diff_options *o, sg_diff *d)
 {
     memset(d, 0, sizeof *d);
-    if (o->sort != SG_DIFF_SORT_SELF && o->sort != SG_DIFF_SORT_TOTAL)
+    if ((o->sort != SG_DIFF_SORT_SELF && o->sort != SG_DIFF_SORT_TOTAL) ||
+        !(o->min_share >= 0 && o->min_share <= 1))
         return SG_PROFILE_EINVAL;
     work w = {0};
     w.keys = d->keys = sg_profile_new();

@@ -27,7 +27,8 @@
  * |delta_frac_total|), then the other one, then key id — the function
  * whose own share changed most comes first, rather than every caller
  * above it (whose totals move by the same amount). `limit` keeps the
- * first rows of each list (0 = all). A profile diffed with itself has
+ * first rows of each list (0 = all); min_share leaves out the nodes too
+ * small to draw before any of that. A profile diffed with itself has
  * every delta 0.
  *
  * Cost: linear in both profiles' frames and (transformed) stack rows,
@@ -52,6 +53,15 @@ enum sg_diff_sort {
 typedef struct sg_diff_options {
     int sort;     /* enum sg_diff_sort */
     size_t limit; /* rows per list, 0 = all */
+    /* Node rows whose frac_total is below min_share on BOTH sides are not
+     * built (0 = every node). A flame graph drawn at a pixel budget of W
+     * columns never shows a node under 1/W of both sides, so 1/W leaves
+     * its picture unchanged while the diff builds, sorts and interns only
+     * the few thousand visible nodes instead of millions. The comparison
+     * is on the same doubles as the rows' frac_total, so a reader that
+     * prunes at frac_total >= 1/W sees exactly the rows it would have
+     * kept. Function rows are never cut (one per function: few). */
+    double min_share;
 } sg_diff_options;
 
 typedef struct sg_diff_row {

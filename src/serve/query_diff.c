@@ -5,8 +5,15 @@
  * budget (nodes under one pixel of `width` in both profiles fold away, at
  * most max_nodes), so a flame graph can be coloured by change.
  *
- * The tree's rows are in parent-first order (the diff's key stack table
- * interns parents first), so "parent" always points backwards.
+ * Each side has its own view (routes_query.c reads "before.t0" etc. over
+ * the shared parameters, view_args.h), so two time ranges of one profile
+ * diff like two profiles. The diff builds only the nodes of at least
+ * min_share (default: one pixel of `width`) of either side: the tree it
+ * answers is the same, without building millions of rows first.
+ *
+ * The tree's rows are by level (roots first), siblings together and
+ * heaviest first (order_rows), so "parent" always points backwards and
+ * the order is the nodes' own, whatever min_share made the diff build.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +79,77 @@ static void write_functions(sg_jbuf *o, const sg_diff *d, size_t n)
     sg_jbuf_puts(o, "]}");
 }
 
+/* A chosen tree row, to be put in the answer's order. */
+typedef struct trow {
+    uint32_t stack, depth;
+    uint32_t parent_out; /* the parent's index in the answer (UINT32_MAX: a root) */
+    double share;
+} trow;
+
+/* Parents' levels first, then siblings together by parent, heaviest
+ * first, then by frame text: an order of the nodes themselves, not of
+ * their ids in keys->stacks (which depend on how many nodes the diff
+ * built), so the answer does not depend on min_share. */
+static int cmp_trow(const void *pa, const void *pb, void *ctx)
+{
+    const trow *a = pa, *b = pb;
+    const sg_profile *k = ctx;
+    if (a->depth != b->depth)
+        return a->depth < b->depth ? -1 : 1;
+    if (a->parent_out != b->parent_out)
+        return a->parent_out < b->parent_out ? -1 : 1;
+    if (a->share != b->share)
+        return a->share > b->share ? -1 : 1;
+    const sg_frame *fa = &k->frames.rows[k->stacks.rows[a->stack].frame];
+    const sg_frame *fb = &k->frames.rows[k->stacks.rows[b->stack].frame];
+    int c = strcmp(sg_strings_get(&k->strings, fa->name), sg_strings_get(&k->strings, fb->name));
+    if (c == 0)
+        c = strcmp(sg_strings_get(&k->strings, fa->file), sg_strings_get(&k->strings, fb->file));
+    if (c == 0)
+        c = (fa->first_line > fb->first_line) - (fa->first_line < fb->first_line);
+    return c;
+}
+
+/* The chosen rows in answer order (cmp_trow), one level at a time so each
+ * level sorts by its parents' final places; out_index[stack] = place. */
+static int order_rows(const sg_diff *d, const uint8_t *chosen, const uint32_t *row_of,
+                      uint32_t *out_index, trow **rows, size_t *count)
+{
+    const sg_profile *k = d->keys;
+    uint32_t nst = k->stacks.count;
+    size_t n = 0;
+    for (uint32_t s = 0; s < nst; s++)
+        n += chosen[s];
+    trow *t = malloc((n + 1) * sizeof *t);
+    if (t == NULL)
+        return -1;
+    n = 0;
+    for (uint32_t s = 0; s < nst; s++)
+        if (chosen[s]) {
+            const sg_diff_row *r = row_of[s] == UINT32_MAX ? NULL : &d->nodes[row_of[s]];
+            t[n++] = (trow){s, k->stacks.rows[s].depth, UINT32_MAX, r ? node_share(r) : 0};
+        }
+    /* ids are parents first, so depth d's rows follow depth d - 1's once
+     * sorted by depth; parent_out is read only after the parent's level */
+    qsort_r(t, n, sizeof *t, cmp_trow, (void *)k);
+    for (size_t lo = 0; lo < n;) {
+        size_t hi = lo;
+        while (hi < n && t[hi].depth == t[lo].depth)
+            hi++;
+        for (size_t i = lo; i < hi; i++) {
+            uint32_t par = k->stacks.rows[t[i].stack].parent;
+            t[i].parent_out = par == SG_STACK_NONE ? UINT32_MAX : out_index[par];
+        }
+        qsort_r(t + lo, hi - lo, sizeof *t, cmp_trow, (void *)k);
+        for (size_t i = lo; i < hi; i++)
+            out_index[t[i].stack] = (uint32_t)i;
+        lo = hi;
+    }
+    *rows = t;
+    *count = n;
+    return 0;
+}
+
 /* The pruned merged tree; returns -1 when memory ran out. */
 static int write_tree(sg_jbuf *o, const sg_diff *d, uint32_t max_nodes, uint32_t width)
 {
@@ -80,8 +158,11 @@ static int write_tree(sg_jbuf *o, const sg_diff *d, uint32_t max_nodes, uint32_t
     pick *picks = malloc((d->node_count + 1) * sizeof *picks);
     uint32_t *row_of = malloc(((size_t)nst + 1) * sizeof *row_of);
     uint32_t *out_index = malloc(((size_t)nst + 1) * sizeof *out_index);
-    if (picks == NULL || row_of == NULL || out_index == NULL) {
-        free(picks), free(row_of), free(out_index);
+    uint8_t *chosen = calloc((size_t)nst + 1, 1);
+    trow *rows = NULL;
+    size_t nrows = 0;
+    if (picks == NULL || row_of == NULL || out_index == NULL || chosen == NULL) {
+        free(picks), free(row_of), free(out_index), free(chosen);
         return -1;
     }
     memset(row_of, 0xff, ((size_t)nst + 1) * sizeof *row_of);
@@ -101,42 +182,37 @@ static int write_tree(sg_jbuf *o, const sg_diff *d, uint32_t max_nodes, uint32_t
         n = max_nodes;
     /* chosen: mark, with their ancestors (a parent's share is never smaller,
      * so this only matters for ties cut by max_nodes) */
-    uint8_t *chosen = calloc((size_t)nst + 1, 1);
-    if (chosen == NULL) {
-        free(picks), free(row_of), free(out_index);
-        return -1;
-    }
     for (size_t i = 0; i < n; i++)
         for (uint32_t s = picks[i].stack; s != SG_STACK_NONE && !chosen[s];
              s = k->stacks.rows[s].parent)
             chosen[s] = 1;
+    if (order_rows(d, chosen, row_of, out_index, &rows, &nrows) != 0) {
+        free(picks), free(row_of), free(out_index), free(chosen);
+        return -1;
+    }
     static const char *const cols[] = {"parent", "name", "file", "before", "after"};
     sg_jbuf_puts(o, "\"tree\":{");
     for (int c = 0; c < 5; c++) {
         sg_jbuf_printf(o, "%s\"%s\":[", c ? "]," : "", cols[c]);
-        uint32_t emitted = 0;
-        for (uint32_t s = 0; s < nst; s++) {
-            if (!chosen[s])
-                continue;
+        for (size_t i = 0; i < nrows; i++) {
+            uint32_t s = rows[i].stack;
             const sg_stack_row *st = &k->stacks.rows[s];
             const sg_frame *fr = &k->frames.rows[st->frame];
             const sg_diff_row *r = row_of[s] == UINT32_MAX ? NULL : &d->nodes[row_of[s]];
-            if (emitted)
+            if (i)
                 sg_jbuf_char(o, ',');
-            if (c == 0) {
-                out_index[s] = emitted;
-                sg_jbuf_i64(o, st->parent == SG_STACK_NONE ? -1 : (int64_t)out_index[st->parent]);
-            } else if (c == 1)
+            if (c == 0)
+                sg_jbuf_i64(o, rows[i].parent_out == UINT32_MAX ? -1 : (int64_t)rows[i].parent_out);
+            else if (c == 1)
                 sg_jbuf_str(o, sg_strings_get(&k->strings, fr->name));
             else if (c == 2)
                 sg_jbuf_str(o, sg_strings_get(&k->strings, fr->file));
             else
                 sg_jbuf_u64(o, r == NULL ? 0 : r->total[c == 3 ? 0 : 1]);
-            emitted++;
         }
     }
     sg_jbuf_puts(o, "]}");
-    free(picks), free(row_of), free(out_index), free(chosen);
+    free(picks), free(row_of), free(out_index), free(chosen), free(rows);
     return 0;
 }
 
@@ -154,8 +230,13 @@ int sg_query_diff(const sg_query *before, const sg_query *after, sg_jbuf *out, c
         return 400;
     if (width == 0)
         return sg_query_fail(&q, 400, "parameter width: must be at least 1");
+    /* nodes under one pixel of both sides would be pruned by write_tree:
+     * not building them is most of the first request's cost */
+    double min_share = 1.0 / width;
+    if (sg_params_double(q.params, "min_share", 0, 1, &min_share, err, errlen) != 0)
+        return 400;
     sg_diff d;
-    sg_diff_options o = {SG_DIFF_SORT_SELF, 0};
+    sg_diff_options o = {.sort = SG_DIFF_SORT_SELF, .limit = 0, .min_share = min_share};
     int rc = sg_diff_build(before->rv, after->rv, &o, &d);
     if (rc != 0) {
         sg_diff_free(&d);
@@ -171,7 +252,9 @@ int sg_query_diff(const sg_query *before, const sg_query *after, sg_jbuf *out, c
     sg_jbuf_u64(out, d.total[0]);
     sg_jbuf_char(out, ',');
     sg_jbuf_u64(out, d.total[1]);
-    sg_jbuf_puts(out, "],\"from_pstats\":");
+    sg_jbuf_puts(out, "],\"min_share\":");
+    sg_jbuf_double(out, min_share);
+    sg_jbuf_puts(out, ",\"from_pstats\":");
     sg_jbuf_bool(out, d.from_pstats);
     sg_jbuf_puts(out, ",\"function_count\":");
     sg_jbuf_u64(out, d.function_count);

@@ -4,7 +4,8 @@
  * columns: frame, parent, depth, self, total, folded.
  *
  * Profiles without stacks (pstats) get the approximate tree of
- * tree_pstats.h and "approximate": true.
+ * tree_pstats.h (the view's focus included: F's callees as the edges give
+ * them), "approximate": true and "derived_from": "edges".
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -89,6 +90,13 @@ static void sg_tree_write(sg_query *q, const sg_call_tree *t, bool approximate)
     sg_jbuf_bool(o, t->inverted);
     sg_jbuf_puts(o, ",\"approximate\":");
     sg_jbuf_bool(o, approximate);
+    /* pstats has no stacks: say what the tree (and a focus on it) is made of */
+    sg_jbuf_puts(o, ",\"derived_from\":");
+    sg_jbuf_str(o, approximate ? "edges" : "stacks");
+    if (approximate)
+        sg_jbuf_puts(o, ",\"note\":\"pstats has no stacks: this tree is rebuilt from "
+                        "caller-callee edges, splitting a function's time among its callers in "
+                        "proportion\"");
     sg_jbuf_puts(o, ",\"nodes\":{\"frame\":[");
     for (uint32_t i = 0; i < t->count; i++) {
         if (i)
@@ -148,7 +156,8 @@ int sg_query_tree(sg_query *q)
     sg_call_tree t = {0};
     bool pstats = !sg_callstats_empty(&q->profile->callstats);
     if (pstats) {
-        sg_tree_pstats_options o = {inverted, max_nodes, width};
+        sg_tree_pstats_options o = {inverted, max_nodes, width, q->view->focus,
+                                    q->view->focus_frame};
         rc = sg_tree_pstats_build(q->profile, q->rv, &o, path, path_len, &t);
     } else {
         sg_tree_budget budget = {max_nodes, q->rv->total_weight / width};

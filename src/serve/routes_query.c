@@ -59,8 +59,10 @@ typedef struct side {
 
 /* window: keep the view's time range out of the resolved view (the
  * timeline: every pan or zoom is a new range over the same view, see
- * windowed()). */
-static int open_side(sg_request *req, const char *id, int focus_key, bool window, side *s)
+ * windowed()). prefix: the diff side's parameter prefix ("before."), or
+ * NULL (view_args.h). */
+static int open_side(sg_request *req, const char *id, int focus_key, const char *prefix,
+                     bool window, side *s)
 {
     memset(s, 0, sizeof *s);
     sg_jbuf_init(&s->key);
@@ -77,7 +79,8 @@ static int open_side(sg_request *req, const char *id, int focus_key, bool window
         sg_reply_error(&req->reply, 500, "out of memory");
         return -1;
     }
-    if (sg_view_args_parse(&req->params, p, focus_key, &c->args, err, sizeof err) != 0) {
+    if (sg_view_args_parse_side(&req->params, p, focus_key, prefix, &c->args, err, sizeof err) !=
+        0) {
         sg_view_args_free(&c->args);
         free(c);
         sg_reply_error(&req->reply, 400, "%s", err);
@@ -193,7 +196,7 @@ static void compute_query(sg_request *req)
         strcmp(req->sub, "callgraph") == 0 ? SG_VIEW_ARGS_VIEW_FOCUS : SG_VIEW_ARGS_FOCUS;
     bool timeline = fn == sg_query_timeline;
     side s;
-    if (open_side(req, req->id, focus_key, timeline, &s) == 0) {
+    if (open_side(req, req->id, focus_key, NULL, timeline, &s) == 0) {
         sg_jbuf out;
         sg_jbuf_init(&out);
         char err[512] = "";
@@ -227,8 +230,8 @@ static void compute_diff(sg_request *req)
                *b = sg_params_get(&req->params, "after");
     side before, after;
     memset(&after, 0, sizeof after);
-    if (open_side(req, a, SG_VIEW_ARGS_FOCUS, false, &before) == 0 &&
-        open_side(req, b, SG_VIEW_ARGS_FOCUS, false, &after) == 0) {
+    if (open_side(req, a, SG_VIEW_ARGS_FOCUS, "before.", false, &before) == 0 &&
+        open_side(req, b, SG_VIEW_ARGS_FOCUS, "after.", false, &after) == 0) {
         sg_jbuf out;
         sg_jbuf_init(&out);
         char err[512] = "";

@@ -24,6 +24,8 @@ typedef struct cand {
 typedef struct builder {
     const sg_profile *p;
     bool inverted;
+    bool focus; /* the virtual root's only child is focus_frame */
+    uint32_t focus_frame;
     const sg_callstats *cs;
     uint32_t *start, *row; /* edges grouped by the node's side: caller (top-down) or callee */
     pnode *nodes;
@@ -145,6 +147,10 @@ typedef int (*child_fn)(builder *b, uint32_t node, uint32_t frame, uint64_t tota
 static int each_child(builder *b, uint32_t node, child_fn fn, void *ctx)
 {
     const pnode *n = &b->nodes[node];
+    if (n->frame == SG_TREE_ROOT_FRAME && b->focus) {
+        uint64_t w = node_weight(b, numbers(b, b->focus_frame));
+        return w == 0 ? 0 : fn(b, node, b->focus_frame, w, 1.0, ctx);
+    }
     if (n->frame == SG_TREE_ROOT_FRAME) {
         for (uint32_t i = 0; i < b->cs->func_count; i++) {
             const sg_callstats_func *f = &b->cs->funcs[i];
@@ -234,7 +240,7 @@ static int root_filter(builder *b, uint32_t node, uint32_t frame, uint64_t total
                        void *ctx)
 {
     root_ctx *r = ctx;
-    if (!b->inverted && frame < b->p->frames.count && r->called[frame])
+    if (!b->inverted && !b->focus && frame < b->p->frames.count && r->called[frame])
         return 0;
     return r->inner(b, node, frame, total, share, r->inner_ctx);
 }
@@ -317,14 +323,21 @@ int sg_tree_pstats_build(const sg_profile *p, const sg_view_resolved *rv,
 {
     memset(out, 0, sizeof *out);
     out->inverted = o->inverted;
-    builder b = {.p = p, .inverted = o->inverted, .cs = &p->callstats};
+    builder b = {.p = p,
+                 .inverted = o->inverted,
+                 .focus = o->focus && o->focus_frame < p->frames.count,
+                 .focus_frame = o->focus_frame,
+                 .cs = &p->callstats};
     bool *called = NULL;
     int rc = group_edges(&b);
     if (rc == 0)
         rc = root_mask(&b, &called);
     uint64_t total = 0;
-    for (uint32_t i = 0; i < b.cs->func_count; i++)
-        total += b.cs->funcs[i].n.tt_ns;
+    if (b.focus) /* the focus function is the 100 % */
+        total = node_weight(&b, numbers(&b, b.focus_frame));
+    else
+        for (uint32_t i = 0; i < b.cs->func_count; i++)
+            total += b.cs->funcs[i].n.tt_ns;
     /* a thread set that keeps nothing empties the tree (call stats have no threads) */
     if (rv != NULL && rv->threads != NULL) {
         bool any = false;

@@ -17,6 +17,14 @@
  * would never end). The virtual root's total is the sum of tt (what the
  * function table calls 100 %).
  *
+ * Focus (the view's focus frame F): the virtual root has one child, F,
+ * with share 1 — top-down its callees subtree as the edges give it (total
+ * ct(F), the 100 %), inverted its callers (total tt(F)). This is what the
+ * edges say about F wherever it was called from, not the samples under
+ * F: a callee's time is split among its callers in proportion, so the
+ * answer must say it is derived from edges. A focus function that pstats
+ * never saw gives an empty tree (total 0).
+ *
  * Budget: nodes are chosen heaviest first (a priority queue) up to
  * max_nodes, nothing under total/width; the rest of each parent's
  * children fold into one "other" node, as call_tree.h does. Output order
@@ -36,6 +44,8 @@ typedef struct sg_tree_pstats_options {
     bool inverted;
     uint32_t max_nodes; /* 0 = no limit */
     uint32_t width;     /* pixels; nodes under total/width fold */
+    bool focus;         /* the view's focus: focus_frame is the only root */
+    uint32_t focus_frame;
 } sg_tree_pstats_options;
 
 /* Build into *out (free with sg_call_tree_free). rv: a view over p, whose

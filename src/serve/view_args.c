@@ -6,6 +6,7 @@
  */
 #include "serve/view_args.h"
 
+#include <assert.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,27 @@
 #include "analyze/package.h"
 
 #define SG_HIDE_REGEX_MAX 4096
+#define SG_SIDE_KEY_MAX   64 /* a prefix and the longest view parameter name */
+
+/* The view parameters' names (docs/api.md), for the check of prefixed
+ * ones: a typo in "before.t0" must not silently diff the whole profile. */
+static const char *const view_names[] = {"t0",      "t1",   "threads",    "state",
+                                         "exclude", "hide", "hide_kinds", "hide_packages",
+                                         "collapse"}; /* and the focus */
+
+/* The name a view parameter is read under: "PREFIXname" when the request
+ * has it (a side's own value wins), else the shared "name". buf (of
+ * SG_SIDE_KEY_MAX bytes) holds the prefixed name; the result is the name
+ * an error must give. */
+static const char *key_of(const sg_params *q, const char *prefix, const char *name, char *buf)
+{
+    if (prefix == NULL || prefix[0] == '\0')
+        return name;
+    int n = snprintf(buf, SG_SIDE_KEY_MAX, "%s%s", prefix, name);
+    if (n > 0 && n < SG_SIDE_KEY_MAX && sg_params_get(q, buf) != NULL)
+        return buf;
+    return name;
+}
 
 void sg_view_args_free(sg_view_args *a)
 {
@@ -45,8 +67,8 @@ static bool item_is(const char *s, size_t start, size_t end, const char *word)
     return strlen(word) == end - start && memcmp(s + start, word, end - start) == 0;
 }
 
-static int parse_threads(const char *v, const sg_profile *p, sg_view_args *out, char *err,
-                         size_t errlen)
+static int parse_threads(const char *key, const char *v, const sg_profile *p, sg_view_args *out,
+                         char *err, size_t errlen)
 {
     out->threads = calloc((size_t)p->threads.count + 1, sizeof *out->threads);
     if (out->threads == NULL) {
@@ -67,7 +89,7 @@ static int parse_threads(const char *v, const sg_profile *p, sg_view_args *out, 
         continue;
     bad:
         snprintf(err, errlen,
-                 "parameter threads: '%.*s' is not a thread index of this profile (0 to %ld)",
+                 "parameter %s: '%.*s' is not a thread index of this profile (0 to %ld)", key,
                  (int)(b - a > 32 ? 32 : b - a), v + a, (long)p->threads.count - 1);
         return -1;
     }
@@ -75,7 +97,7 @@ static int parse_threads(const char *v, const sg_profile *p, sg_view_args *out, 
     return 0;
 }
 
-static int parse_state(const char *v, sg_view *view, char *err, size_t errlen)
+static int parse_state(const char *key, const char *v, sg_view *view, char *err, size_t errlen)
 {
     size_t pos = 0, a, b;
     while (next_item(v, &pos, &a, &b)) {
@@ -86,7 +108,7 @@ static int parse_state(const char *v, sg_view *view, char *err, size_t errlen)
         else if (item_is(v, a, b, "active"))
             view->flags_clear |= SG_SAMPLE_IDLE;
         else {
-            snprintf(err, errlen, "parameter state: '%.*s' is not cpu, gil or active",
+            snprintf(err, errlen, "parameter %s: '%.*s' is not cpu, gil or active", key,
                      (int)(b - a > 32 ? 32 : b - a), v + a);
             return -1;
         }
@@ -111,12 +133,12 @@ static int parse_frame(const sg_params *q, const char *key, const sg_profile *p,
     return 0;
 }
 
-static int parse_hide(const char *v, sg_view_args *out, char *err, size_t errlen)
+static int parse_hide(const char *key, const char *v, sg_view_args *out, char *err, size_t errlen)
 {
     if (*v == '\0')
         return 0;
     if (strlen(v) > SG_HIDE_REGEX_MAX) {
-        snprintf(err, errlen, "parameter hide: longer than %d bytes", SG_HIDE_REGEX_MAX);
+        snprintf(err, errlen, "parameter %s: longer than %d bytes", key, SG_HIDE_REGEX_MAX);
         return -1;
     }
     regex_t re;
@@ -124,7 +146,8 @@ static int parse_hide(const char *v, sg_view_args *out, char *err, size_t errlen
     if (rc != 0) {
         char why[128];
         regerror(rc, &re, why, sizeof why);
-        snprintf(err, errlen, "parameter hide: the regular expression does not compile: %s", why);
+        snprintf(err, errlen, "parameter %s: the regular expression does not compile: %s", key,
+                 why);
         return -1;
     }
     regfree(&re);
@@ -137,7 +160,7 @@ static int parse_hide(const char *v, sg_view_args *out, char *err, size_t errlen
     return 0;
 }
 
-static int parse_kinds(const char *v, sg_view *view, char *err, size_t errlen)
+static int parse_kinds(const char *key, const char *v, sg_view *view, char *err, size_t errlen)
 {
     static const char *const names[] = {"own", "stdlib", "site", "builtin", "other"};
     static const int kinds[] = {SG_PACKAGE_OWN, SG_PACKAGE_STDLIB, SG_PACKAGE_SITE,
@@ -148,9 +171,8 @@ static int parse_kinds(const char *v, sg_view *view, char *err, size_t errlen)
         while (k < 5 && !item_is(v, a, b, names[k]))
             k++;
         if (k == 5) {
-            snprintf(err, errlen,
-                     "parameter hide_kinds: '%.*s' is not own, stdlib, site, builtin or other",
-                     (int)(b - a > 32 ? 32 : b - a), v + a);
+            snprintf(err, errlen, "parameter %s: '%.*s' is not own, stdlib, site, builtin or other",
+                     key, (int)(b - a > 32 ? 32 : b - a), v + a);
             return -1;
         }
         view->hide_kinds |= SG_VIEW_HIDE_KIND(kinds[k]);
@@ -183,40 +205,86 @@ oom:
     return -1;
 }
 
-int sg_view_args_parse(const sg_params *q, const sg_profile *p, int focus_key, sg_view_args *out,
-                       char *err, size_t errlen)
+/* Every parameter "PREFIXname" must name a view parameter: -1 with err
+ * naming the first that does not. */
+static int check_prefixed(const sg_params *q, const char *prefix, const char *focus, char *err,
+                          size_t errlen)
+{
+    size_t plen = strlen(prefix);
+    for (size_t i = 0; i < q->count; i++) {
+        const char *k = q->items[i].key;
+        if (strncmp(k, prefix, plen) != 0)
+            continue;
+        bool known = strcmp(k + plen, focus) == 0;
+        for (size_t n = 0; n < sizeof view_names / sizeof *view_names && !known; n++)
+            known = strcmp(k + plen, view_names[n]) == 0;
+        if (!known) {
+            snprintf(err, errlen,
+                     "parameter %.64s: '%.32s' is not a view parameter (t0, t1, threads, state, "
+                     "%s, exclude, hide, hide_kinds, hide_packages, collapse)",
+                     k, k + plen, focus);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int sg_view_args_parse_side(const sg_params *q, const sg_profile *p, int focus_key,
+                            const char *prefix, sg_view_args *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
+    const char *focus = focus_key == SG_VIEW_ARGS_VIEW_FOCUS ? "view_focus" : "focus";
+    if (prefix != NULL && prefix[0] != '\0') {
+        assert(strlen(prefix) + sizeof "hide_packages" <= SG_SIDE_KEY_MAX);
+        if (check_prefixed(q, prefix, focus, err, errlen) != 0)
+            return -1;
+    }
     sg_view *view = &out->view;
-    const char *v;
+    const char *v, *key;
+    char b0[SG_SIDE_KEY_MAX], b1[SG_SIDE_KEY_MAX], buf[SG_SIDE_KEY_MAX];
+    const char *k0 = key_of(q, prefix, "t0", b0), *k1 = key_of(q, prefix, "t1", b1);
     uint64_t t0 = 0, t1 = 0;
-    if (sg_params_u64(q, "t0", UINT64_MAX, &t0, err, errlen) != 0 ||
-        sg_params_u64(q, "t1", UINT64_MAX, &t1, err, errlen) != 0)
+    if (sg_params_u64(q, k0, UINT64_MAX, &t0, err, errlen) != 0 ||
+        sg_params_u64(q, k1, UINT64_MAX, &t1, err, errlen) != 0)
         return -1;
-    if (sg_params_get(q, "t1") != NULL && t1 <= t0) {
-        snprintf(err, errlen, "parameter t1: %llu is not after t0 (%llu)", (unsigned long long)t1,
-                 (unsigned long long)t0);
+    if (sg_params_get(q, k1) != NULL && t1 <= t0) {
+        snprintf(err, errlen, "parameter %s: %llu is not after %s (%llu)", k1,
+                 (unsigned long long)t1, k0, (unsigned long long)t0);
         return -1;
     }
     view->t0_ns = t0;
     view->t1_ns = t1;
-    if ((v = sg_params_get(q, "threads")) != NULL && parse_threads(v, p, out, err, errlen) != 0)
+    key = key_of(q, prefix, "threads", buf);
+    if ((v = sg_params_get(q, key)) != NULL && parse_threads(key, v, p, out, err, errlen) != 0)
         return -1;
-    if ((v = sg_params_get(q, "state")) != NULL && parse_state(v, view, err, errlen) != 0)
+    key = key_of(q, prefix, "state", buf);
+    if ((v = sg_params_get(q, key)) != NULL && parse_state(key, v, view, err, errlen) != 0)
         return -1;
-    const char *focus = focus_key == SG_VIEW_ARGS_VIEW_FOCUS ? "view_focus" : "focus";
-    if (parse_frame(q, focus, p, &view->focus, &view->focus_frame, err, errlen) != 0 ||
-        parse_frame(q, "exclude", p, &view->exclude, &view->exclude_frame, err, errlen) != 0)
+    key = key_of(q, prefix, focus, buf);
+    if (parse_frame(q, key, p, &view->focus, &view->focus_frame, err, errlen) != 0)
         return -1;
-    if ((v = sg_params_get(q, "hide")) != NULL && parse_hide(v, out, err, errlen) != 0)
+    key = key_of(q, prefix, "exclude", buf);
+    if (parse_frame(q, key, p, &view->exclude, &view->exclude_frame, err, errlen) != 0)
         return -1;
-    if ((v = sg_params_get(q, "hide_kinds")) != NULL && parse_kinds(v, view, err, errlen) != 0)
+    key = key_of(q, prefix, "hide", buf);
+    if ((v = sg_params_get(q, key)) != NULL && parse_hide(key, v, out, err, errlen) != 0)
         return -1;
-    if ((v = sg_params_get(q, "hide_packages")) != NULL && parse_packages(v, out, err, errlen) != 0)
+    key = key_of(q, prefix, "hide_kinds", buf);
+    if ((v = sg_params_get(q, key)) != NULL && parse_kinds(key, v, view, err, errlen) != 0)
         return -1;
-    if (sg_params_bool(q, "collapse", &view->collapse_recursion, err, errlen) != 0)
+    key = key_of(q, prefix, "hide_packages", buf);
+    if ((v = sg_params_get(q, key)) != NULL && parse_packages(v, out, err, errlen) != 0)
+        return -1;
+    key = key_of(q, prefix, "collapse", buf);
+    if (sg_params_bool(q, key, &view->collapse_recursion, err, errlen) != 0)
         return -1;
     return 0;
+}
+
+int sg_view_args_parse(const sg_params *q, const sg_profile *p, int focus_key, sg_view_args *out,
+                       char *err, size_t errlen)
+{
+    return sg_view_args_parse_side(q, p, focus_key, NULL, out, err, errlen);
 }
 
 void sg_view_args_key(const sg_view_args *a, uint32_t nthreads, sg_jbuf *out)

@@ -40,6 +40,18 @@ typedef struct sg_view_args {
  * naming the parameter and what was wrong. */
 int sg_view_args_parse(const sg_params *q, const sg_profile *p, int focus_key, sg_view_args *out,
                        char *err, size_t errlen);
+
+/*
+ * The same for one side of a two-sided query (the diff): every view
+ * parameter is read as "PREFIXname" when the request has that (e.g.
+ * "before.t0"; the side's own value wins) and else as the shared "name",
+ * and an error names the parameter actually read ("parameter before.t0:
+ * ..."). A "PREFIXx" whose x is not a view parameter is an error naming
+ * it (a misspelt side parameter must not silently widen the view).
+ * prefix NULL or "" is sg_view_args_parse; at most 40 bytes.
+ */
+int sg_view_args_parse_side(const sg_params *q, const sg_profile *p, int focus_key,
+                            const char *prefix, sg_view_args *out, char *err, size_t errlen);
 void sg_view_args_free(sg_view_args *a);
 
 /* A canonical text of the parsed view (two requests with the same key

@@ -191,6 +191,86 @@ static void test_view_state_errors(void **state)
     sg_profile_free(p);
 }
 
+/* One side of a diff: "before.x" wins over "x", "x" applies when the side
+ * has none, the other side's parameters are not read. */
+static void test_view_state_per_side(void **state)
+{
+    (void)state;
+    sg_profile *p = small_profile();
+    sg_params q;
+    parse(&q, "t0=5&t1=900&threads=0&focus=1&before.t1=400&before.threads=1&after.t0=400"
+              "&after.hide=^json&collapse=1&before.collapse=0");
+    sg_view_args a;
+    char err[256];
+    assert_int_equal(
+        sg_view_args_parse_side(&q, p, SG_VIEW_ARGS_FOCUS, "before.", &a, err, sizeof err), 0);
+    assert_int_equal(a.view.t0_ns, 5);
+    assert_int_equal(a.view.t1_ns, 400);
+    assert_false(a.view.threads[0]);
+    assert_true(a.view.threads[1]);
+    assert_true(a.view.focus && a.view.focus_frame == 1); /* shared */
+    assert_null(a.view.hide_regex);                       /* after's own */
+    assert_false(a.view.collapse_recursion);              /* before.collapse=0 wins */
+    sg_view_args_free(&a);
+    assert_int_equal(
+        sg_view_args_parse_side(&q, p, SG_VIEW_ARGS_FOCUS, "after.", &a, err, sizeof err), 0);
+    assert_int_equal(a.view.t0_ns, 400);
+    assert_int_equal(a.view.t1_ns, 900);
+    assert_true(a.view.threads[0]);
+    assert_false(a.view.threads[1]);
+    assert_string_equal(a.view.hide_regex, "^json");
+    assert_true(a.view.collapse_recursion);
+    sg_view_args_free(&a);
+    /* no prefix: exactly sg_view_args_parse (the prefixed ones are ignored) */
+    assert_int_equal(sg_view_args_parse_side(&q, p, SG_VIEW_ARGS_FOCUS, NULL, &a, err, sizeof err),
+                     0);
+    assert_int_equal(a.view.t0_ns, 5);
+    assert_int_equal(a.view.t1_ns, 900);
+    sg_view_args_free(&a);
+    sg_params_free(&q);
+    sg_profile_free(p);
+}
+
+static void test_view_state_per_side_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *qs, *needle;
+    } bad[] = {
+        {"before.t0=x", "parameter before.t0:"},
+        {"t0=10&before.t1=10", "parameter before.t1: 10 is not after t0"},
+        {"before.t0=10&t1=10", "parameter t1: 10 is not after before.t0"},
+        {"before.threads=7", "parameter before.threads:"},
+        {"before.state=asleep", "parameter before.state:"},
+        {"before.focus=9", "parameter before.focus:"},
+        {"before.exclude=z", "parameter before.exclude:"},
+        {"before.hide=(", "parameter before.hide:"},
+        {"before.hide_kinds=moon", "parameter before.hide_kinds:"},
+        {"before.collapse=2", "parameter before.collapse:"},
+        {"before.limit=3", "parameter before.limit: 'limit' is not a view parameter"},
+        {"before.view_focus=1", "parameter before.view_focus:"},
+        {"before.=1", "parameter before.:"},
+    };
+    sg_profile *p = small_profile();
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        sg_params q;
+        parse(&q, bad[i].qs);
+        sg_view_args a;
+        char err[256] = "";
+        assert_int_equal(
+            sg_view_args_parse_side(&q, p, SG_VIEW_ARGS_FOCUS, "before.", &a, err, sizeof err), -1);
+        if (strstr(err, bad[i].needle) == NULL)
+            fail_msg("%s: error '%s' does not name %s", bad[i].qs, err, bad[i].needle);
+        sg_view_args_free(&a);
+        /* the other side does not read them (the shared ones left are valid) */
+        assert_int_equal(
+            sg_view_args_parse_side(&q, p, SG_VIEW_ARGS_FOCUS, "after.", &a, err, sizeof err), 0);
+        sg_view_args_free(&a);
+        sg_params_free(&q);
+    }
+    sg_profile_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -199,6 +279,8 @@ int main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_view_state),
         cmocka_unit_test(test_view_state_errors),
+        cmocka_unit_test(test_view_state_per_side),
+        cmocka_unit_test(test_view_state_per_side_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
