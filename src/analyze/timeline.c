@@ -202,7 +202,6 @@ typedef struct query {
     uint64_t t0, span;       /* t1 - t0 */
     uint32_t width;
     sg_tl *out;
-    size_t span_cap, state_cap, event_cap;
     /* scratch, per thread */
     uint64_t *col_weight; /* width + 1 prefix sums */
     uint64_t *col_samples;
@@ -327,8 +326,8 @@ static int open_spans(query *q, uint32_t thread, uint32_t *depth, uint32_t s, ui
     }
     close_spans(q, depth, keep, x);
     sg_tl *out = q->out;
-    if ((rc = grow((void **)&out->spans, &q->span_cap, out->span_count + n, sizeof *out->spans)) !=
-        0)
+    if ((rc = grow((void **)&out->spans, &out->span_cap, out->span_count + n,
+                   sizeof *out->spans)) != 0)
         return rc;
     while (n > 0) {
         uint32_t row = q->path[--n];
@@ -358,7 +357,7 @@ static int emit_states(query *q, uint32_t thread, const uint8_t *flags)
             if (on && run == UNSET)
                 run = x;
             if (!on && run != UNSET) {
-                int rc = grow((void **)&out->states, &q->state_cap, out->state_count + 1,
+                int rc = grow((void **)&out->states, &out->state_cap, out->state_count + 1,
                               sizeof *out->states);
                 if (rc != 0)
                     return rc;
@@ -441,7 +440,8 @@ static int add_event(query *q, size_t *last, uint32_t slot, sg_tl_event e)
             return SG_PROFILE_OK;
         }
     }
-    int rc = grow((void **)&out->events, &q->event_cap, out->event_count + 1, sizeof *out->events);
+    int rc =
+        grow((void **)&out->events, &out->event_cap, out->event_count + 1, sizeof *out->events);
     if (rc != 0)
         return rc;
     last[slot] = out->event_count;
@@ -511,15 +511,18 @@ static int query_events(query *q)
     return rc;
 }
 
-int sg_tl_query(const sg_tlindex *ix, const sg_view_resolved *view, uint64_t t0_ns, uint64_t t1_ns,
-                uint32_t width, sg_tl *out)
+int sg_tl_query_part(const sg_tlindex *ix, const sg_view_resolved *view, uint64_t t0_ns,
+                     uint64_t t1_ns, uint32_t width, uint32_t first, uint32_t last,
+                     bool with_events, sg_tl *out)
 {
-    memset(out, 0, sizeof *out);
+    out->span_count = out->state_count = out->event_count = 0; /* the arrays stay */
     if (t1_ns <= t0_ns || width == 0)
         return SG_PROFILE_EINVAL;
     const sg_profile *p = ix->profile;
     if (view != NULL && view->profile != p)
         return SG_PROFILE_EINVAL;
+    if (last > p->threads.count)
+        last = p->threads.count;
     out->t0_ns = t0_ns;
     out->t1_ns = t1_ns;
     out->width = width;
@@ -532,25 +535,36 @@ int sg_tl_query(const sg_tlindex *ix, const sg_view_resolved *view, uint64_t t0_
                .span = t1_ns - t0_ns,
                .width = width,
                .out = out};
-    uint8_t *flags = malloc((size_t)width + 1);
-    q.col_weight = malloc(((size_t)width + 1) * sizeof *q.col_weight);
-    q.col_samples = malloc(((size_t)width + 1) * sizeof *q.col_samples);
-    int rc = SG_PROFILE_ENOMEM;
-    if (flags == NULL || q.col_weight == NULL || q.col_samples == NULL)
-        goto out;
-    rc = SG_PROFILE_OK;
-    for (uint32_t t = 0; t < p->threads.count && rc == 0; t++)
+    uint8_t *flags = NULL;
+    int rc = SG_PROFILE_OK;
+    if (first < last) {
+        flags = malloc((size_t)width + 1);
+        q.col_weight = malloc(((size_t)width + 1) * sizeof *q.col_weight);
+        q.col_samples = malloc(((size_t)width + 1) * sizeof *q.col_samples);
+        if (flags == NULL || q.col_weight == NULL || q.col_samples == NULL)
+            rc = SG_PROFILE_ENOMEM;
+    }
+    for (uint32_t t = first; t < last && rc == 0; t++)
         if (thread_kept(&q, t))
             rc = thread_lane(&q, t, flags);
-    if (rc == 0)
+    if (rc == 0 && with_events)
         rc = query_events(&q);
-out:
     free(flags);
     free(q.col_weight);
     free(q.col_samples);
     free(q.open_row);
     free(q.open_slot);
     free(q.path);
+    if (rc != 0)
+        out->span_count = out->state_count = out->event_count = 0;
+    return rc;
+}
+
+int sg_tl_query(const sg_tlindex *ix, const sg_view_resolved *view, uint64_t t0_ns, uint64_t t1_ns,
+                uint32_t width, sg_tl *out)
+{
+    memset(out, 0, sizeof *out);
+    int rc = sg_tl_query_part(ix, view, t0_ns, t1_ns, width, 0, UINT32_MAX, true, out);
     if (rc != 0)
         sg_tl_free(out);
     return rc;

@@ -58,6 +58,11 @@
  * Ownership: sg_tlindex_build fills an index that borrows the profile
  * (which must outlive it unchanged); free with sg_tlindex_free.
  * sg_tl_query fills *out; free with sg_tl_free (also after a failure).
+ * sg_tl_query_part refills an sg_tl that the caller keeps between calls
+ * (zeroed before the first): its arrays are reused, so encoding a
+ * timeline one thread at a time holds one thread's spans, not all of
+ * them (on 10M samples the spans of all threads are tens of MB, fresh
+ * pages on every pan).
  */
 #ifndef SG_ANALYZE_TIMELINE_H
 #define SG_ANALYZE_TIMELINE_H
@@ -126,6 +131,7 @@ typedef struct sg_tl {
     size_t state_count;
     sg_tl_event *events; /* GC intervals by start, then markers by time */
     size_t event_count;
+    size_t span_cap, state_cap, event_cap; /* allocated room, kept for reuse */
 } sg_tl;
 
 /*
@@ -135,6 +141,16 @@ typedef struct sg_tl {
  */
 int sg_tl_query(const sg_tlindex *ix, const sg_view_resolved *view, uint64_t t0_ns, uint64_t t1_ns,
                 uint32_t width, sg_tl *out);
+/*
+ * Part of the same timeline, into out (reused, see Ownership): the spans
+ * and states of the threads in [first, last) that the view keeps (last is
+ * clamped to the thread count), and the events (all threads) when
+ * with_events. Exactly the entries sg_tl_query gives for those threads,
+ * in the same order. On failure out holds nothing (still free it).
+ */
+int sg_tl_query_part(const sg_tlindex *ix, const sg_view_resolved *view, uint64_t t0_ns,
+                     uint64_t t1_ns, uint32_t width, uint32_t first, uint32_t last,
+                     bool with_events, sg_tl *out);
 void sg_tl_free(sg_tl *t);
 
 #endif

@@ -10,9 +10,13 @@
  *     every insertion;
  *   - an entry is freed exactly when it is neither linked nor referenced
  *     (refs counts the computing request and the waiters of a flight);
- *   - a stale flight is unlinked, so new requests start a fresh one.
+ *   - a stale flight is unlinked, so new requests start a fresh one;
+ *   - answer->home is the entry while it is stored (NULL otherwise), so a
+ *     gzip copy made later is counted in that entry's bytes and no other.
  */
 #include "serve/answer_cache.h"
+
+#include "serve/http_gzip.h"
 
 #include <malloc.h>
 #include <pthread.h>
@@ -58,7 +62,7 @@ sg_answer *sg_answer_adopt(int status, char *data, size_t len)
         free(data);
         return NULL;
     }
-    *a = (sg_answer){1, status, len, data};
+    *a = (sg_answer){.refs = 1, .status = status, .len = len, .data = data};
     return a;
 }
 
@@ -82,6 +86,7 @@ void sg_answer_release(sg_answer *a)
 {
     if (a != NULL && __atomic_sub_fetch(&a->refs, 1, __ATOMIC_ACQ_REL) == 0) {
         free(a->data);
+        free(a->gz);
         free(a);
     }
 }
@@ -141,6 +146,7 @@ static void unlink_lru(sg_acache *c, acache_entry *e)
         c->tail = e->prev;
     e->prev = e->next = NULL;
     e->stored = false;
+    e->answer->home = NULL;
     c->bytes -= e->bytes;
     c->stored--;
 }
@@ -155,8 +161,15 @@ static void push_lru(sg_acache *c, acache_entry *e)
     if (c->tail == NULL)
         c->tail = e;
     e->stored = true;
+    e->answer->home = e;
     c->bytes += e->bytes;
     c->stored++;
+}
+
+/* What a's gzip copy costs while stored. */
+static size_t gzip_bytes(const sg_answer *a)
+{
+    return a->gz != NULL ? malloc_usable_size(a->gz) + SG_MALLOC_OVERHEAD : 0;
 }
 
 /* Remove e from the table; free it unless someone still holds it. */
@@ -274,7 +287,7 @@ void sg_acache_finish(sg_acache *c, sg_flight *flight, sg_answer *answer)
         sg_answer_ref(answer);
         e->answer = answer;
         e->bytes = malloc_usable_size(e) + malloc_usable_size(answer) +
-                   malloc_usable_size(answer->data) + 3 * SG_MALLOC_OVERHEAD +
+                   malloc_usable_size(answer->data) + 3 * SG_MALLOC_OVERHEAD + gzip_bytes(answer) +
                    sizeof(acache_entry *); /* its share of the buckets */
     }
     bool keep = e->linked && !e->stale && answer != NULL && answer->status == 200 &&
@@ -290,6 +303,49 @@ void sg_acache_finish(sg_acache *c, sg_flight *flight, sg_answer *answer)
     if (e->refs == 0 && !e->linked)
         entry_free(e);
     pthread_mutex_unlock(&c->lock);
+}
+
+bool sg_acache_gzip(sg_acache *c, sg_answer *a, const char **gz, size_t *gz_len)
+{
+    *gz = NULL;
+    *gz_len = 0;
+    if (a->len < SG_GZIP_MIN_BYTES || a->status != 200)
+        return false; /* a is immutable: no lock needed for these */
+    pthread_mutex_lock(&c->lock);
+    while (a->gz_busy) /* one compression: wait for the first caller's */
+        pthread_cond_wait(&c->done, &c->lock);
+    if (a->gz != NULL || a->gz_none) {
+        *gz = a->gz;
+        *gz_len = a->gz_len;
+        pthread_mutex_unlock(&c->lock);
+        return *gz != NULL;
+    }
+    a->gz_busy = true;
+    pthread_mutex_unlock(&c->lock);
+    char *out;
+    size_t n;
+    int rc = sg_gzip_compress(a->data, a->len, &out, &n); /* outside the lock */
+    pthread_mutex_lock(&c->lock);
+    a->gz_busy = false;
+    if (rc == 0) {
+        a->gz = out;
+        a->gz_len = n;
+        acache_entry *e = a->home;
+        if (e != NULL) { /* stored: the copy counts from now on */
+            size_t more = gzip_bytes(a);
+            e->bytes += more;
+            c->bytes += more;
+            while (c->bytes > c->max_bytes && c->tail != NULL)
+                forget(c, c->tail); /* may be e itself: a stays referenced by the caller */
+        }
+        *gz = a->gz;
+        *gz_len = a->gz_len;
+    } else {
+        a->gz_none = true; /* out of memory or no gain: plain from now on */
+    }
+    pthread_cond_broadcast(&c->done);
+    pthread_mutex_unlock(&c->lock);
+    return rc == 0;
 }
 
 void sg_acache_drop_profile(sg_acache *c, const char *id)

@@ -20,10 +20,14 @@
  *   Either way the caller releases its answer (sg_answer_release) when
  *   the response no longer needs the bytes.
  *
- * Byte accounting is honest: a stored answer counts its bytes, its key,
- * and the table's own structures, allocator overhead included; the table
- * never holds more than max_bytes (an answer larger than a quarter of it is
- * answered but not kept).
+ * Byte accounting is honest: a stored answer counts its bytes, its gzip
+ * copy once made, its key, and the table's own structures, allocator
+ * overhead included; the table never holds more than max_bytes (an answer
+ * larger than a quarter of it is answered but not kept).
+ *
+ * Content coding: sg_acache_gzip gives an answer's gzip bytes, compressed
+ * once by the first request that wants them (others wait for that one
+ * compression) and kept with the answer for as long as it lives.
  *
  * Thread safety: one mutex around the table, held only for lookups and
  * links, never while computing or copying answers.
@@ -33,10 +37,13 @@
 #ifndef SG_SERVE_ANSWER_CACHE_H
 #define SG_SERVE_ANSWER_CACHE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "serve/ids.h"
+
+struct acache_entry;
 
 /* An immutable answer, shared by reference (the cache, each response). */
 typedef struct sg_answer {
@@ -44,6 +51,12 @@ typedef struct sg_answer {
     int status; /* HTTP status */
     size_t len;
     char *data; /* len bytes, then a NUL; owned */
+    /* Under the cache's lock (read gz through sg_acache_gzip): */
+    char *gz; /* its gzip copy (gz_len bytes), owned; NULL until made */
+    size_t gz_len;
+    bool gz_busy, gz_none;     /* being compressed; will not be (too small, no gain) */
+    struct acache_entry *home; /* the entry storing it, while stored */
+    unsigned served;           /* atomic: responses made from it so far (http.c) */
 } sg_answer;
 
 /* A new answer holding a copy of len bytes, one reference; NULL: no memory. */
@@ -83,6 +96,14 @@ int sg_acache_begin(sg_acache *c, const char *key, size_t keylen, const char *id
  * and the flight is not stale, into the table. answer NULL: the waiters
  * compute for themselves. */
 void sg_acache_finish(sg_acache *c, sg_flight *flight, sg_answer *answer);
+
+/*
+ * The gzip bytes of a (which the caller references): true with *gz /
+ * *gz_len (valid while a is referenced), false when a goes plain (smaller
+ * than SG_GZIP_MIN_BYTES, not a 200, incompressible, or out of memory).
+ * Compressed once: concurrent callers wait for the first one's result.
+ */
+bool sg_acache_gzip(sg_acache *c, sg_answer *a, const char **gz, size_t *gz_len);
 
 /* Forget every answer derived from profile id (deleted, or grown). */
 void sg_acache_drop_profile(sg_acache *c, const char *id);

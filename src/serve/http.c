@@ -8,6 +8,16 @@
  * that bounds the request line and headers (SG_SERVE_HEADER_LIMIT; beyond
  * it libmicrohttpd itself answers 431 — the one error that is not ours
  * and so not JSON).
+ *
+ * Content coding: a cached answer (sg_reply.shared) goes out gzipped when
+ * the request accepts gzip and the answer is worth it (http_gzip.h); the
+ * gzip bytes are made once and kept with the answer (answer_cache.h).
+ * Compression buys bandwidth with CPU (about 2 ms per MB), so a client on
+ * the loopback interface, for which bytes cost next to nothing, gets an
+ * answer's first response plain and gzip from its second on (the cost is
+ * then shared by the repeats); any other client gets gzip at once. Such
+ * replies say `Vary: Accept-Encoding`, so a cache between us and the
+ * client keeps the two codings apart.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "serve/http_gzip.h"
 #include "serve/prefetch.h"
 #include "serve/server_internal.h"
 
@@ -50,6 +61,33 @@ static enum MHD_Result copy_arg(void *cls, enum MHD_ValueKind kind, const char *
     return MHD_YES;
 }
 
+/* Whether the connection's peer is this machine (127.0.0.0/8, ::1, or
+ * IPv4-mapped loopback). */
+static bool peer_is_loopback(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci == NULL || ci->client_addr == NULL)
+        return false;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+    if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+    }
+    return false;
+}
+
+/* Send answer a gzipped? (See the top of the file.) */
+static bool want_gzip(sg_request *req, sg_answer *a)
+{
+    unsigned before = __atomic_fetch_add(&a->served, 1, __ATOMIC_RELAXED);
+    const char *accept = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Accept-Encoding");
+    return a->len >= SG_GZIP_MIN_BYTES && sg_http_accepts_gzip(accept) &&
+           (before > 0 || !peer_is_loopback(req->conn));
+}
+
 static void release_answer(void *answer)
 {
     sg_answer_release(answer);
@@ -64,6 +102,7 @@ static enum MHD_Result queue_reply(conn_state *cs)
     if (r->status == 0)
         sg_reply_error(r, 500, "no answer for %s %s (a bug in spyglass)", req->method, req->url);
     struct MHD_Response *resp;
+    bool gzipped = false, vary = false;
     if (r->sse)
         resp = sg_hub_subscribe(req->srv->hub, req->conn);
     else if (r->fd > 0) {
@@ -71,10 +110,19 @@ static enum MHD_Result queue_reply(conn_state *cs)
         if (resp != NULL)
             r->fd = 0; /* the response closes it */
     } else if (r->shared != NULL) {
-        resp = MHD_create_response_from_buffer_with_free_callback_cls(
-            r->shared->len, r->shared->data, release_answer, r->shared);
+        const char *body = r->shared->data, *gz;
+        size_t len = r->shared->len, gz_len;
+        gzipped =
+            want_gzip(req, r->shared) && sg_acache_gzip(req->srv->answers, r->shared, &gz, &gz_len);
+        if (gzipped) {
+            body = gz;
+            len = gz_len;
+        }
+        resp = MHD_create_response_from_buffer_with_free_callback_cls(len, (void *)body,
+                                                                      release_answer, r->shared);
         if (resp != NULL)
-            r->shared = NULL; /* the response releases it */
+            r->shared = NULL; /* the response releases it (and so the bytes) */
+        vary = true;
     } else if (r->static_body != NULL)
         resp =
             MHD_create_response_from_buffer(r->len, (void *)r->static_body, MHD_RESPMEM_PERSISTENT);
@@ -92,6 +140,10 @@ static enum MHD_Result queue_reply(conn_state *cs)
     MHD_add_response_header(resp, "Cache-Control",
                             r->cache_control != NULL ? r->cache_control : "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (gzipped)
+        MHD_add_response_header(resp, "Content-Encoding", "gzip");
+    if (vary)
+        MHD_add_response_header(resp, "Vary", "Accept-Encoding");
     enum MHD_Result ok = MHD_queue_response(req->conn, (unsigned)(r->sse ? 200 : r->status), resp);
     MHD_destroy_response(resp);
     if (ok == MHD_YES)

@@ -6,8 +6,17 @@
  *
  * Events that belong to no thread (SG_THREAD_NONE) are listed once at the
  * top level ("gc", "markers") rather than copied into every thread.
+ *
+ * Cost: a whole-profile answer on 10M samples is ~460,000 spans, and every
+ * pan is a new window, so this runs on each one. The timeline is computed
+ * one thread at a time into one reused sg_tl (sg_tl_query_part): the
+ * spans held at once are one thread's, in pages already touched, instead
+ * of all threads' in fresh pages. Each column is written by a loop of its
+ * own over the span array.
  */
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "analyze/timeline.h"
 #include "serve/frameset.h"
@@ -16,31 +25,60 @@
 #define SG_TIMELINE_DEFAULT_WIDTH 1600
 #define SG_TIMELINE_MAX_WIDTH     20000
 
-static void write_spans(sg_jbuf *o, const sg_tl *tl, size_t a, size_t b, sg_frameset *fs)
+/* One column of spans: the uint32 field at byte offset `field`, or the
+ * weight. Inlined with constant arguments: a plain loop per column. */
+static inline void write_column(sg_jbuf *o, const sg_tl_span *s, size_t n, size_t field,
+                                bool weight)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t v;
+        if (weight)
+            v = s[i].weight;
+        else {
+            uint32_t u;
+            memcpy(&u, (const char *)&s[i] + field, sizeof u);
+            v = u;
+        }
+        if (i > 0)
+            o->data[o->len++] = ',';
+        sg_jbuf_u64_reserved(o, v);
+    }
+}
+
+static void write_spans(sg_jbuf *o, const sg_tl *tl, sg_frameset *fs)
 {
     static const char *const cols[] = {"x0", "x1", "depth", "frame", "weight"};
+    static const size_t fields[] = {offsetof(sg_tl_span, x0), offsetof(sg_tl_span, x1),
+                                    offsetof(sg_tl_span, depth), offsetof(sg_tl_span, frame), 0};
+    size_t n = tl->span_count;
     sg_jbuf_puts(o, "\"spans\":{");
     for (int c = 0; c < 5; c++) {
         sg_jbuf_printf(o, "%s\"%s\":[", c ? "]," : "", cols[c]);
         /* the largest answers there are: numbers written without a check each */
-        if (!sg_jbuf_reserve(o, (b - a) * SG_JBUF_U64_MAX))
-            return;
-        for (size_t i = a; i < b; i++) {
-            const sg_tl_span *s = &tl->spans[i];
-            uint64_t v = c == 0   ? s->x0
-                         : c == 1 ? s->x1
-                         : c == 2 ? s->depth
-                         : c == 3 ? s->frame
-                                  : s->weight;
-            if (i > a)
-                o->data[o->len++] = ',';
-            sg_jbuf_u64_reserved(o, v);
-            if (c == 3)
-                sg_frameset_add(fs, s->frame);
+        if (n == 0 || !sg_jbuf_reserve(o, n * SG_JBUF_U64_MAX))
+            continue;
+        switch (c) {
+        case 0:
+            write_column(o, tl->spans, n, fields[0], false);
+            break;
+        case 1:
+            write_column(o, tl->spans, n, fields[1], false);
+            break;
+        case 2:
+            write_column(o, tl->spans, n, fields[2], false);
+            break;
+        case 3:
+            write_column(o, tl->spans, n, fields[3], false);
+            break;
+        default:
+            write_column(o, tl->spans, n, 0, true);
+            break;
         }
         o->data[o->len] = '\0';
     }
     sg_jbuf_puts(o, "]}");
+    for (size_t i = 0; i < n; i++)
+        sg_frameset_add(fs, tl->spans[i].frame);
 }
 
 static void write_states(sg_jbuf *o, const sg_tl *tl, uint32_t thread, size_t *pos)
@@ -110,35 +148,26 @@ int sg_query_timeline(sg_query *q)
     const sg_tlindex *ix = sg_loaded_tlindex(q->entry);
     if (ix == NULL)
         return sg_query_fail(q, 500, "out of memory building the timeline index");
-    sg_tl tl;
-    int rc = sg_tl_query(ix, q->rv, t0, t1, width, &tl);
-    if (rc != 0) {
-        sg_tl_free(&tl);
-        return sg_query_fail(q, rc == SG_PROFILE_EINVAL ? 400 : 500, "timeline: %s",
-                             sg_profile_strerror(rc));
-    }
+    /* the events of every thread first, then each thread's lane in turn */
+    sg_tl ev = {0}, tl = {0};
+    int rc = sg_tl_query_part(ix, q->rv, t0, t1, width, 0, 0, true, &ev);
     sg_jbuf *o = q->out;
     sg_frameset fs;
     sg_frameset_init(&fs, p->frames.count);
     sg_jbuf_puts(o, "{\"t0\":");
-    sg_jbuf_u64(o, tl.t0_ns);
+    sg_jbuf_u64(o, t0);
     sg_jbuf_puts(o, ",\"t1\":");
-    sg_jbuf_u64(o, tl.t1_ns);
+    sg_jbuf_u64(o, t1);
     sg_jbuf_puts(o, ",\"width\":");
-    sg_jbuf_u64(o, tl.width);
+    sg_jbuf_u64(o, width);
     sg_jbuf_puts(o, ",\"threads\":[");
-    size_t span = 0, state = 0;
     bool first = true;
-    for (uint32_t t = 0; t < p->threads.count; t++) {
+    for (uint32_t t = 0; t < p->threads.count && rc == 0; t++) {
         if (q->view->threads != NULL && !q->view->threads[t])
             continue;
-        size_t a = span;
-        while (a < tl.span_count && tl.spans[a].thread < t)
-            a++;
-        size_t b = a;
-        while (b < tl.span_count && tl.spans[b].thread == t)
-            b++;
-        span = b;
+        if ((rc = sg_tl_query_part(ix, q->rv, t0, t1, width, t, t + 1, false, &tl)) != 0)
+            break;
+        size_t state = 0;
         sg_jbuf_puts(o, first ? "{\"index\":" : ",{\"index\":");
         first = false;
         sg_jbuf_u64(o, t);
@@ -147,19 +176,23 @@ int sg_query_timeline(sg_query *q)
         sg_jbuf_puts(o, ",\"name\":");
         sg_jbuf_str(o, sg_strings_get(&p->strings, p->threads.name[t]));
         sg_jbuf_char(o, ',');
-        write_spans(o, &tl, a, b, &fs);
+        write_spans(o, &tl, &fs);
         sg_jbuf_char(o, ',');
         write_states(o, &tl, t, &state);
         sg_jbuf_char(o, ',');
-        write_events(o, p, &tl, t);
+        write_events(o, p, &ev, t);
         sg_jbuf_char(o, '}');
     }
     sg_jbuf_puts(o, "],");
-    write_events(o, p, &tl, SG_THREAD_NONE);
+    write_events(o, p, &ev, SG_THREAD_NONE);
     sg_jbuf_char(o, ',');
     sg_frameset_write(&fs, q->entry, o);
     sg_jbuf_char(o, '}');
     sg_frameset_free(&fs);
     sg_tl_free(&tl);
+    sg_tl_free(&ev);
+    if (rc != 0)
+        return sg_query_fail(q, rc == SG_PROFILE_EINVAL ? 400 : 500, "timeline: %s",
+                             sg_profile_strerror(rc));
     return 0;
 }

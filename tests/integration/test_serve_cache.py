@@ -8,11 +8,21 @@ over a real socket (Server from test_serve.py).
   profile's answers follow it as it grows.
 - Timeline windows (t0/t1) over the same view agree with a fresh
   computation, whichever windows were asked before.
+- Content coding: with `Accept-Encoding: gzip` an answer of 1 KB or more
+  comes gzipped and decodes to exactly the plain answer's bytes, made once
+  and kept in the answer cache (counted in its bytes); to a loopback
+  client (these tests) an answer's first response is plain, gzip from the
+  second on; small answers, errors and clients that do not ask (or refuse
+  with q=0) get plain JSON; every cached answer says `Vary:
+  Accept-Encoding`.
 - An .sgl upload is answered after a scan: its list numbers are those of a
   full load (`spyglass report`), a flipped byte is refused with the reason
   and leaves nothing behind, and the profile answers queries at once.
 """
 
+import gzip
+import http.client
+import json
 import threading
 
 import pytest
@@ -146,3 +156,85 @@ def test_sgl_upload_corrupt_byte_refused(spyglass, server, tmp_path):
     assert len(server.get("/api/profiles")["profiles"]) == before
     assert list((server.data / "tmp").iterdir()) == []
     assert len(list((server.data / "profiles").iterdir())) == before
+
+
+def bytes_get(server, path, accept=None):
+    """(status, lower-cased headers, the body's bytes as sent)."""
+    conn = http.client.HTTPConnection(server.host, server.port, timeout=harness.timeout(60))
+    try:
+        conn.request("GET", path, headers={"Accept-Encoding": accept} if accept else {})
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
+
+
+def gz_get(server, path, accept="gzip, deflate, br"):
+    status, headers, data = bytes_get(server, path, accept)
+    if headers.get("content-encoding") is None:
+        data = json.loads(data)
+    return status, headers, data
+
+
+def test_gzip_answer_decodes_to_the_plain_answer(server, recorded):
+    _, prof = recorded
+    pid = prof["id"]
+    path = f"/api/profiles/{pid}/timeline?width=1200"
+    status, headers, plain = bytes_get(server, path)  # plain first: computed, cached
+    assert status == 200 and "content-encoding" not in headers
+    assert headers["vary"] == "Accept-Encoding"
+    bytes_plain = cache(server)["answer_bytes"]
+    status, headers, body = bytes_get(server, path, "gzip, deflate, br")
+    assert status == 200
+    assert headers["content-encoding"] == "gzip"
+    assert headers["vary"] == "Accept-Encoding"
+    assert headers["content-type"] == "application/json"
+    assert int(headers["content-length"]) == len(body)
+    assert body[:2] == b"\x1f\x8b"  # a gzip member
+    assert gzip.decompress(body) == plain  # the identical JSON, byte for byte
+    assert len(body) < len(plain) / 3  # JSON digits compress well
+    # the gzip copy is kept with the answer (counted), and served again as is
+    after = cache(server)
+    assert after["answer_bytes"] >= bytes_plain + len(body)
+    assert after["answer_bytes"] <= after["answer_max_bytes"]
+    assert bytes_get(server, path, "gzip")[2] == body
+    assert bytes_get(server, path)[2] == plain
+    assert cache(server)["answer_misses"] == after["answer_misses"]
+
+
+def test_gzip_first_then_plain_same_json(server, recorded):
+    """A gzip request that computes the answer: on loopback, plain (a first
+    response: compressing it would cost more than the bytes); the next
+    gzip request gets gzip, and a plain one the same JSON; one computation."""
+    _, prof = recorded
+    path = f"/api/profiles/{prof['id']}/functions?by=line&limit=0"
+    before = cache(server)
+    status, headers, first = bytes_get(server, path, "GZIP;q=0.5")
+    assert status == 200 and "content-encoding" not in headers
+    assert headers["vary"] == "Accept-Encoding"
+    status, headers, body = bytes_get(server, path, "GZIP;q=0.5")
+    assert status == 200 and headers["content-encoding"] == "gzip"
+    assert gzip.decompress(body) == first == bytes_get(server, path)[2]
+    assert cache(server)["answer_misses"] == before["answer_misses"] + 1
+
+
+def test_small_answers_errors_and_refusals_stay_plain(server, recorded):
+    _, prof = recorded
+    pid = prof["id"]
+    big = f"/api/profiles/{pid}/timeline?width=1000"
+    assert bytes_get(server, big)[0] == 200  # served once: gzip from now on
+    small = f"/api/profiles/{pid}/source?file=nowhere.py"  # a 404: small, an error
+    status, headers, body = gz_get(server, small)
+    assert status == 404 and "content-encoding" not in headers and "error" in body
+    tiny = f"/api/profiles/{pid}/functions?limit=1&filter=no_such_function_at_all"
+    status, headers, body = gz_get(server, tiny)
+    assert status == 200 and isinstance(body, dict)
+    assert "content-encoding" not in headers and headers["vary"] == "Accept-Encoding"
+    assert int(headers["content-length"]) < 1024
+    for accept in ("identity", "gzip;q=0", "br, deflate", "*;q=0", "gzip;q=0.000, *"):
+        status, headers, body = gz_get(server, big, accept)
+        assert status == 200 and "content-encoding" not in headers, accept
+        assert isinstance(body, dict) and body["width"] == 1000
+    for accept in ("*", "x-gzip", "identity;q=1, gzip;q=0.1"):
+        status, headers, body = gz_get(server, big, accept)
+        assert headers.get("content-encoding") == "gzip", accept
