@@ -5,9 +5,14 @@
  * Each half is an array of small structs plus the shared open-addressing
  * index of hash.h. A row is published (count incremented) only after the
  * array and the index have room, so a failed add changes nothing.
+ *
+ * An importer may append edges it knows are new without the index
+ * (sg_callstats_append_edge), then index them in one pass that loads the
+ * slots of a few edges ahead, so their cache misses overlap.
  */
 #include "profile/callstats_table.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,11 +76,11 @@ uint32_t sg_callstats_find_func(const sg_callstats *c, uint32_t frame)
     }
 }
 
-uint32_t sg_callstats_find_edge(const sg_callstats *c, uint32_t caller, uint32_t callee)
+static uint32_t find_indexed_edge(const sg_callstats *c, uint32_t caller, uint32_t callee,
+                                  uint32_t hash)
 {
     if (c->edge_slots == NULL)
         return SG_CALLSTATS_NONE;
-    uint32_t hash = edge_hash(caller, callee);
     for (uint32_t i = hash & c->edge_slot_mask;; i = (i + 1) & c->edge_slot_mask) {
         uint64_t slot = c->edge_slots[i];
         if (slot == SG_HASH_EMPTY_SLOT)
@@ -84,6 +89,41 @@ uint32_t sg_callstats_find_edge(const sg_callstats *c, uint32_t caller, uint32_t
         if (sg_hash_slot_hash(slot) == hash && e->caller == caller && e->callee == callee)
             return sg_hash_slot_id(slot);
     }
+}
+
+uint32_t sg_callstats_find_edge(const sg_callstats *c, uint32_t caller, uint32_t callee)
+{
+    uint32_t row = find_indexed_edge(c, caller, callee, edge_hash(caller, callee));
+    for (uint32_t e = c->edge_indexed; e < c->edge_count && row == SG_CALLSTATS_NONE; e++)
+        if (c->edges[e].caller == caller && c->edges[e].callee == callee)
+            row = e;
+    return row;
+}
+
+#define INDEX_AHEAD 16 /* edges whose slots load at once while indexing */
+
+int sg_callstats_index(sg_callstats *c)
+{
+    if (c->edge_indexed == c->edge_count)
+        return SG_PROFILE_OK;
+    int rc = sg_hash_index_reserve(&c->edge_slots, &c->edge_slot_mask, c->edge_count - 1);
+    if (rc != 0)
+        return rc;
+    uint32_t hash[INDEX_AHEAD];
+    for (uint32_t start = c->edge_indexed; start < c->edge_count; start += INDEX_AHEAD) {
+        uint32_t n = c->edge_count - start < INDEX_AHEAD ? c->edge_count - start : INDEX_AHEAD;
+        for (uint32_t k = 0; k < n; k++) {
+            hash[k] = edge_hash(c->edges[start + k].caller, c->edges[start + k].callee);
+            __builtin_prefetch(&c->edge_slots[hash[k] & c->edge_slot_mask]);
+        }
+        for (uint32_t k = 0; k < n; k++) {
+            assert(find_indexed_edge(c, c->edges[start + k].caller, c->edges[start + k].callee,
+                                     hash[k]) == SG_CALLSTATS_NONE); /* appended edges are new */
+            sg_hash_index_insert(c->edge_slots, c->edge_slot_mask, hash[k], start + k);
+        }
+    }
+    c->edge_indexed = c->edge_count;
+    return SG_PROFILE_OK;
 }
 
 void sg_callstats_prefetch_edge(const sg_callstats *c, uint32_t caller, uint32_t callee)
@@ -129,17 +169,61 @@ int sg_callstats_add_func(sg_callstats *c, uint32_t frame, const sg_call_numbers
 int sg_callstats_add_edge(sg_callstats *c, uint32_t caller, uint32_t callee, uint32_t flags,
                           const sg_call_numbers *n, uint32_t *row_out)
 {
-    if (!sg_call_numbers_valid(n, flags) ||
-        sg_callstats_find_edge(c, caller, callee) != SG_CALLSTATS_NONE)
+    if (!sg_call_numbers_valid(n, flags))
         return SG_PROFILE_EINVAL;
-    int rc = reserve_row((void **)&c->edges, &c->edge_cap, c->edge_count, sizeof *c->edges,
-                         &c->edge_slots, &c->edge_slot_mask);
+    int rc = sg_callstats_index(c); /* the new row joins an index that has every other */
+    if (rc != 0)
+        return rc;
+    uint32_t hash = edge_hash(caller, callee);
+    if (find_indexed_edge(c, caller, callee, hash) != SG_CALLSTATS_NONE)
+        return SG_PROFILE_EINVAL;
+    rc = reserve_row((void **)&c->edges, &c->edge_cap, c->edge_count, sizeof *c->edges,
+                     &c->edge_slots, &c->edge_slot_mask);
     if (rc != 0)
         return rc;
     uint32_t row = c->edge_count;
     c->edges[row] =
         (sg_callstats_edge){.caller = caller, .callee = callee, .flags = flags, .n = *n};
-    sg_hash_index_insert(c->edge_slots, c->edge_slot_mask, edge_hash(caller, callee), row);
+    sg_hash_index_insert(c->edge_slots, c->edge_slot_mask, hash, row);
+    c->edge_count = row + 1;
+    c->edge_indexed = c->edge_count;
+    if (row_out != NULL)
+        *row_out = row;
+    return SG_PROFILE_OK;
+}
+
+int sg_callstats_reserve_edges(sg_callstats *c, uint32_t extra)
+{
+    uint64_t need = (uint64_t)c->edge_count + extra;
+    if (need > SG_HASH_MAX_ROWS)
+        return SG_PROFILE_ELIMIT;
+    if (need > c->edge_cap) {
+        int rc = sg_grow_array((void **)&c->edges, (size_t)need, sizeof *c->edges);
+        if (rc != 0)
+            return rc;
+        c->edge_cap = (uint32_t)need;
+    }
+    return SG_PROFILE_OK;
+}
+
+int sg_callstats_append_edge(sg_callstats *c, uint32_t caller, uint32_t callee, uint32_t flags,
+                             const sg_call_numbers *n, uint32_t *row_out)
+{
+    if (!sg_call_numbers_valid(n, flags))
+        return SG_PROFILE_EINVAL;
+    if (c->edge_count == c->edge_cap) {
+        size_t grown =
+            sg_grow_capacity(c->edge_cap, (size_t)c->edge_count + 1, 64, SG_HASH_MAX_ROWS);
+        if (grown == 0)
+            return SG_PROFILE_ELIMIT;
+        int rc = sg_grow_array((void **)&c->edges, grown, sizeof *c->edges);
+        if (rc != 0)
+            return rc;
+        c->edge_cap = (uint32_t)grown;
+    }
+    uint32_t row = c->edge_count;
+    c->edges[row] =
+        (sg_callstats_edge){.caller = caller, .callee = callee, .flags = flags, .n = *n};
     c->edge_count = row + 1;
     if (row_out != NULL)
         *row_out = row;

@@ -21,6 +21,10 @@
  *   - every row's numbers pass sg_call_numbers_valid: counts at most
  *     SG_CALLSTATS_MAX_COUNT, times at most SG_CALLSTATS_MAX_NS, and an
  *     edge with SG_CALLSTATS_COUNT_ONLY holds only nc (cc, tt, ct are 0).
+ *   - edges [0, edge_indexed) are in the edge index; later ones were
+ *     appended by sg_callstats_append_edge and join it at the next add
+ *     or sg_callstats_index (the finders search them one by one until
+ *     then: correct, only slow).
  *   - frame ids are not checked here (the table does not know the frame
  *     table): the profile's importers and the .sgl reader check them.
  *
@@ -71,6 +75,7 @@ typedef struct sg_callstats {
     sg_callstats_edge *edges; /* edges[row] */
     uint64_t *edge_slots;     /* index by (caller, callee) */
     uint32_t edge_slot_mask;
+    uint32_t edge_indexed; /* edges [0, edge_indexed) are in edge_slots */
 } sg_callstats;
 
 void sg_callstats_init(sg_callstats *c);
@@ -91,6 +96,26 @@ int sg_callstats_add_func(sg_callstats *c, uint32_t frame, const sg_call_numbers
 /* Add the edge row caller → callee, as sg_callstats_add_func. */
 int sg_callstats_add_edge(sg_callstats *c, uint32_t caller, uint32_t callee, uint32_t flags,
                           const sg_call_numbers *n, uint32_t *row_out);
+
+/*
+ * Add the edge row caller → callee without looking it up, for an importer
+ * whose edges come from distinct keys (a lookup per edge is a cache miss
+ * in a large index). The caller guarantees the edge is new; call
+ * sg_callstats_index when done so that the finders are fast again. n as
+ * for sg_callstats_add_edge (else SG_PROFILE_EINVAL); ELIMIT, ENOMEM.
+ */
+int sg_callstats_append_edge(sg_callstats *c, uint32_t caller, uint32_t callee, uint32_t flags,
+                             const sg_call_numbers *n, uint32_t *row_out);
+
+/* Make room for `extra` more edge rows (not their index: see
+ * sg_callstats_index), for an importer that knows how many follow.
+ * SG_PROFILE_OK, ENOMEM or ELIMIT. */
+int sg_callstats_reserve_edges(sg_callstats *c, uint32_t extra);
+
+/* Put the edges appended by sg_callstats_append_edge into the index in one
+ * pass. SG_PROFILE_OK, ENOMEM or ELIMIT (nothing lost: the finders still
+ * see every edge). */
+int sg_callstats_index(sg_callstats *c);
 
 /* The row of a key, or SG_CALLSTATS_NONE. */
 uint32_t sg_callstats_find_func(const sg_callstats *c, uint32_t frame);

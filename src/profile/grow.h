@@ -22,4 +22,11 @@ size_t sg_grow_capacity(size_t cap, size_t need, size_t min_cap, size_t max_cap)
  * *array is unchanged. */
 int sg_grow_array(void **array, size_t new_cap, size_t elem);
 
+/* Advise the whole huge pages inside `bytes` at `array` onto transparent
+ * huge pages, when the array is large enough for that to pay: for a large
+ * array read at random (far fewer TLB misses) or about to be filled (far
+ * fewer page faults). Call it before the memory is touched: pages already
+ * faulted in stay small. A hint, never an error. */
+void sg_grow_advise_huge(void *array, size_t bytes);
+
 #endif

@@ -10,6 +10,7 @@
 #include <assert.h>
 #include <stdlib.h>
 
+#include "profile/grow.h"
 #include "profile/status.h"
 
 void sg_hash_index_insert(uint64_t *slots, uint32_t mask, uint32_t hash, uint32_t id)
@@ -37,7 +38,8 @@ int sg_hash_index_reserve(uint64_t **slots, uint32_t *mask, uint32_t count)
     uint64_t *grown = malloc((size_t)size * sizeof(uint64_t));
     if (grown == NULL)
         return SG_PROFILE_ENOMEM;
-    memset(grown, 0xff, (size_t)size * sizeof(uint64_t)); /* every slot SG_HASH_EMPTY_SLOT */
+    sg_grow_advise_huge(grown, (size_t)size * sizeof(uint64_t)); /* probes land at random */
+    memset(grown, 0xff, (size_t)size * sizeof(uint64_t));        /* every slot SG_HASH_EMPTY_SLOT */
     uint32_t new_mask = (uint32_t)(size - 1);
     for (uint64_t i = 0; i < have; i++) {
         uint64_t slot = (*slots)[i];

@@ -19,6 +19,9 @@
  *   - rows[id].depth = 1 for a root, the parent's depth + 1 otherwise
  *     (derived, kept so walkers can size their buffers up front).
  *   - no two rows have the same (parent, frame, line).
+ *   - rows [0, indexed) are in the hash index; rows past it were appended
+ *     by sg_stacks_append_new and join the index in one pass at the next
+ *     lookup (sg_stacks_intern, sg_stacks_intern_chain) or sg_stacks_index.
  *
  * Ownership: the table owns its rows; sg_stacks_free releases them.
  * The struct is public for reading; only the functions below change it.
@@ -44,6 +47,7 @@ typedef struct sg_stacks {
     sg_stack_row *rows; /* rows[id] */
     uint64_t *slots;    /* open-addressing index: (hash << 32) | id, UINT64_MAX = empty */
     uint32_t slot_mask;
+    uint32_t indexed; /* rows [0, indexed) are in `slots` (see the invariants) */
 } sg_stacks;
 
 /* One frame of a sampled stack, as the recorder sees it. */
@@ -82,5 +86,30 @@ void sg_stacks_prefetch(const sg_stacks *s, uint32_t parent, uint32_t frame, uin
 
 int sg_stacks_intern_chain(sg_stacks *s, uint32_t base, const sg_frame_line *chain, size_t n,
                            uint32_t *depth_ids, uint32_t *id_out);
+
+/*
+ * Append the row (parent, frame, line) without looking it up, for an
+ * importer that builds its rows from distinct keys and knows each is new
+ * (pstats: one root row per function, one [caller, callee] row per edge).
+ * A lookup per row would be a cache miss in a large index; instead the
+ * index takes the appended rows in one pass when next needed. The caller
+ * guarantees the row is not in the table (asserted when it is indexed),
+ * and passes the parent's depth (0 for SG_STACK_NONE), which it knows from
+ * making the parent: reading it from the parent's row would be another
+ * miss per row (asserted too). parent as for sg_stacks_intern (else
+ * SG_PROFILE_EINVAL); ELIMIT, ENOMEM.
+ */
+int sg_stacks_append_new(sg_stacks *s, uint32_t parent, uint32_t parent_depth, uint32_t frame,
+                         uint32_t line, uint32_t *id_out);
+
+/* Make room for `extra` more rows in the rows array only, for an importer
+ * that appends them with sg_stacks_append_new (the index is sized when
+ * they join it). SG_PROFILE_OK, ENOMEM or ELIMIT. */
+int sg_stacks_reserve_rows(sg_stacks *s, uint32_t extra);
+
+/* Put the rows appended by sg_stacks_append_new into the index now (the
+ * next lookup would). SG_PROFILE_OK, ENOMEM or ELIMIT (the table is
+ * unchanged and stays usable: its lookups try again). */
+int sg_stacks_index(sg_stacks *s);
 
 #endif
