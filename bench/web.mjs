@@ -7,7 +7,8 @@
 // 200,000-function pstats (laid out and interactive) and the treemap and
 // callee pie of the 10M-sample profile (render times); --views runs only
 // those. Run through bench/web, which prepares the inputs and peers.
-// Usage: node bench/web.mjs SPYGLASS DATA_DIR PEERS_DIR [--quick] [--views]
+// --timeline runs only the timeline's figures (draw p50/p95, real wheel events).
+// Usage: node bench/web.mjs SPYGLASS DATA_DIR PEERS_DIR [--quick] [--views] [--timeline]
 import { spawn, spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -27,6 +28,8 @@ const NO_PEERS = process.argv.includes('--no-peers');
 const NO_SNAKEVIZ = NO_PEERS || process.argv.includes('--no-snakeviz');
 // --views: only the issue-7 figures (call graph, treemap, pie).
 const ONLY_VIEWS = process.argv.includes('--views');
+// --timeline: only the timeline figures (frame draw times and real wheel events).
+const ONLY_TIMELINE = process.argv.includes('--timeline');
 const REPEAT = QUICK ? 2 : 3;
 const say = (...a) => console.error('bench/web:', ...a);
 const results = { when: new Date().toISOString(), figures: [] };
@@ -104,14 +107,14 @@ async function openAndWait(browser, url, selector, timeout = 120000) {
 async function benchSampled(browser, base, id) {
   say('10M samples: first flame graph');
   const times = [];
-  for (let i = 0; i < REPEAT + 1; i++) {
+  for (let i = ONLY_TIMELINE ? REPEAT : 0; i < REPEAT + 1; i++) {
     const { page, readyAt } = await openAndWait(browser, `${base}/p/${id}`, '[data-testid=flame-canvas-host]');
     times.push(readyAt);
     say(`  open ${i + 1}: flame graph drawn ${readyAt.toFixed(0)} ms after navigation${i === 0 ? ' (cold: the server loads the profile)' : ''}`);
     if (i < REPEAT) await page.close();
     else {
       say('10M samples: flame zoom/pan frames');
-      const flame = await page.evaluate(async () => {
+      const flame = ONLY_TIMELINE ? { ms: [], nodes: 0 } : await page.evaluate(async () => {
         const v = window.spyglass.debug().views.get('flame');
         const ms = [];
         let a = 0, b = 1;
@@ -279,6 +282,13 @@ async function benchViews(browser, base, sId, pId) {
   return out;
 }
 
+function timelineFigures(S) {
+  figure(`timeline zoom/pan frame, p50 draw (${S.tl.spans} spans)`, '—', pct(S.tl.ms, 0.5), 'ms');
+  figure(`timeline zoom/pan frame, p95 draw (${S.tl.spans} spans)`, '< 16 ms', pct(S.tl.ms, 0.95), 'ms');
+  figure('timeline wheel zoom, p50 frame interval (real events)', '—', pct(S.wheel, 0.5), 'ms');
+  figure('timeline wheel zoom, p95 frame interval (real events)', '≤ 17 ms (60 fps)', pct(S.wheel, 0.95), 'ms');
+}
+
 function viewFigures(V) {
   const warm = (xs) => xs.slice(1);
   for (const [key, label] of [['callgraph', 'thresholds 0.001 %'], ['callgraphDense', 'thresholds 0: every function answered']]) {
@@ -388,7 +398,11 @@ const server = await startSpyglass();
 try {
   const s = await uploadFile(server.base, sgl, 'sampled-10M.sgl');
   const p = await uploadFile(server.base, pst, 'pstats-200k.prof');
-  if (ONLY_VIEWS) {
+  if (ONLY_TIMELINE) {
+    const S = await benchSampled(browser, server.base, s.id);
+    timelineFigures(S);
+    printFigures({ timeline: S });
+  } else if (ONLY_VIEWS) {
     const V = await benchViews(browser, server.base, s.id, p.id);
     viewFigures(V);
     printFigures({ views: V });
@@ -407,11 +421,10 @@ try {
 
   const warm = S.times.slice(1);
   const peer = (r) => (r.error ? `failed: ${r.error}` : `${median(r.times).toFixed(0)} ms`);
-  figure('10M samples: first flame graph after the page opens (warm, median)', '< 1500 ms', median(warm), 'ms', { speedscope: peer(ss), 'snakeviz (as pstats)': peer(svChart) });
+  figure('10M samples: first flame graph after the page opens (warm, median)', '< 1500 ms', median(warm), 'ms', { speedscope: peer(ss), 'snakeviz icicle (same profile as pstats)': peer(svChart) });
   figure('10M samples: first flame graph, cold (server loads the file)', '—', S.times[0], 'ms');
   figure(`flame graph zoom/pan frame, p95 draw (${S.flame.nodes} boxes)`, '< 16 ms', pct(S.flame.ms, 0.95), 'ms');
-  figure(`timeline zoom/pan frame, p95 draw (${S.tl.spans} spans)`, '< 16 ms', pct(S.tl.ms, 0.95), 'ms');
-  figure('timeline wheel zoom, p95 frame interval (real events)', '≤ 17 ms (60 fps)', pct(S.wheel, 0.95), 'ms');
+  timelineFigures(S);
   figure('200,000-function pstats: table visible (warm, median)', '< 1000 ms', median(P.times.slice(1)), 'ms', { 'snakeviz (table)': peer(svTable) });
   figure('200,000-function pstats: table visible, cold', '—', P.times[0], 'ms');
   figure(`table steady scroll (720 rows/s) over ${P.scroll.count} rows`, '≥ 59 fps', P.scroll.steadyFps, 'fps');
@@ -443,7 +456,7 @@ function printFigures(raw) {
   for (const r of rows) console.log([r[0].padEnd(w[0]), r[1].padEnd(w[1]), r[2].padEnd(w[2]), r[3]].join(' | '));
   results.raw = raw;
   mkdirSync(join(here, 'results'), { recursive: true });
-  const file = raw.sampled ? 'web-latest.json' : 'web-views-latest.json';
+  const file = raw.sampled ? 'web-latest.json' : raw.timeline ? 'web-timeline-latest.json' : 'web-views-latest.json';
   writeFileSync(join(here, 'results', file), JSON.stringify(results, null, 1));
   say(`raw numbers in bench/results/${file}`);
 }

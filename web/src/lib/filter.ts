@@ -46,6 +46,16 @@ export function makeMatcher(query: string, regex: boolean): Matcher {
 }
 
 /**
+ * Whether a function-table row matches: its frame's "qualname (file)"
+ * (when the row is a function) or its own key (a file, package or
+ * "file:line"), so a filter finds rows of every grouping.
+ */
+export function rowMatches(m: Matcher, key: string, info: FrameInfo | undefined): boolean {
+  if (!m.active) return true;
+  return (info !== undefined && m.test(info)) || m.test([key, '', 0, '']);
+}
+
+/**
  * 1 for each greyed-out node of the layout. `sel` is the selected frame id
  * (null: no selection, so grey modes do nothing).
  */

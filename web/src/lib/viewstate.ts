@@ -48,6 +48,9 @@ export interface ViewState {
   zoom: number[];
   q: string;
   regex: boolean;
+  // Function table: grey out the rows the filter does not match instead
+  // of hiding them (hiding is the default).
+  tableGrey: boolean;
   grey: GreyMode;
   color: ColorMode;
   sort: SortKey;
@@ -67,6 +70,13 @@ export interface ViewState {
   tmFile: string | null;
   // Diff: the baseline profile id ("before"; this profile is "after").
   vs: string | null;
+  // Diff: a time range for each side (ns, profile clock), sent as
+  // before.t0/before.t1 and after.t0/after.t1 (/api/diff); with vs equal to
+  // this profile, the diff of two time ranges of one profile.
+  bt0: number | null;
+  bt1: number | null;
+  at0: number | null;
+  at1: number | null;
 }
 
 export function defaultState(): ViewState {
@@ -88,6 +98,7 @@ export function defaultState(): ViewState {
     zoom: [],
     q: '',
     regex: false,
+    tableGrey: false,
     grey: 'none',
     color: 'function',
     sort: 'self',
@@ -103,6 +114,10 @@ export function defaultState(): ViewState {
     tmPackage: null,
     tmFile: null,
     vs: null,
+    bt0: null,
+    bt1: null,
+    at0: null,
+    at1: null,
   };
 }
 
@@ -153,6 +168,7 @@ export function encodeState(s: ViewState): string {
   if (s.zoom.length) p.set('zoom', s.zoom.join(','));
   if (s.q) p.set('q', s.q);
   if (s.regex) p.set('re', '1');
+  if (s.tableGrey) p.set('tgrey', '1');
   if (s.grey !== d.grey) p.set('grey', s.grey);
   if (s.color !== d.color) p.set('color', s.color);
   if (s.sort !== d.sort) p.set('sort', s.sort);
@@ -168,6 +184,14 @@ export function encodeState(s: ViewState): string {
   if (s.tmPackage !== null) p.set('tmp', s.tmPackage);
   if (s.tmFile !== null) p.set('tmf', s.tmFile);
   if (s.vs !== null) p.set('vs', s.vs);
+  if (s.bt0 !== null && s.bt1 !== null) {
+    p.set('bt0', intText(s.bt0));
+    p.set('bt1', intText(s.bt1));
+  }
+  if (s.at0 !== null && s.at1 !== null) {
+    p.set('at0', intText(s.at0));
+    p.set('at1', intText(s.at1));
+  }
   return p.toString();
 }
 
@@ -248,6 +272,7 @@ export function decodeState(query: string): Decoded {
   s.zoom = list('zoom');
   s.q = p.get('q') ?? '';
   s.regex = flag('re');
+  s.tableGrey = flag('tgrey');
   s.grey = choice('grey', GREY_MODES, s.grey);
   s.color = choice('color', COLOR_MODES, s.color);
   s.sort = choice('sort', SORT_KEYS, s.sort);
@@ -281,6 +306,18 @@ export function decodeState(query: string): Decoded {
   const vs = p.get('vs');
   if (vs !== null && !/^[a-z0-9]{1,32}$/.test(vs)) bad('vs');
   else s.vs = vs;
+  // A side's range needs both ends, in order; else it is dropped (reported).
+  for (const [a, b] of [['bt0', 'bt1'], ['at0', 'at1']] as const) {
+    const x = int(a);
+    const y = int(b);
+    if (x === null && y === null) continue;
+    if (x === null || y === null || y <= x) {
+      bad(x === null ? a : b);
+      continue;
+    }
+    s[a] = x;
+    s[b] = y;
+  }
   return { state: s, problems };
 }
 
@@ -302,6 +339,25 @@ export function apiParams(s: ViewState, withRange = true): URLSearchParams {
   if (s.hideKinds.length) p.set('hide_kinds', s.hideKinds.join(','));
   if (s.hidePackages.length) p.set('hide_packages', s.hidePackages.join(','));
   if (s.collapse) p.set('collapse', '1');
+  return p;
+}
+
+/**
+ * /api/diff's parameters for the state: the view state shared by both
+ * sides, and each side's own time range (before.t0 … after.t1) where set.
+ */
+export function diffParams(s: ViewState, before: string, after: string): URLSearchParams {
+  const p = apiParams(s);
+  p.set('before', before);
+  p.set('after', after);
+  if (s.bt0 !== null && s.bt1 !== null) {
+    p.set('before.t0', intText(s.bt0));
+    p.set('before.t1', intText(s.bt1));
+  }
+  if (s.at0 !== null && s.at1 !== null) {
+    p.set('after.t0', intText(s.at0));
+    p.set('after.t1', intText(s.at1));
+  }
   return p;
 }
 

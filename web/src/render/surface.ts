@@ -74,32 +74,62 @@ export class Surface {
   }
 }
 
-/** Text width cache for one font: labels are measured once. */
+/**
+ * Label fitting for one font without a measureText per label: a string's
+ * width is the sum of its characters' advances, each measured once (the
+ * first time the character is seen). Kerning is ignored, so a sum can be
+ * off by a fraction of a pixel; fit() keeps a 1 px margin for it. This
+ * keeps zooming cheap: every zoom step shows labels cut at new lengths,
+ * and measuring each of those strings cost whole frames.
+ */
 export class TextFitter {
-  private widths = new Map<string, number>();
-  private charW: number;
+  private ascii = new Float32Array(128).fill(-1);
+  private other = new Map<number, number>();
+  private ellipsis: number;
+  private minW: number;
   constructor(
     private ctx: CanvasRenderingContext2D,
     readonly font: string,
   ) {
     ctx.font = font;
-    this.charW = ctx.measureText('abcdefghijklmnopqrstuvwxyz').width / 26;
+    this.ellipsis = ctx.measureText('…').width;
+    this.minW = this.ellipsis + 2 * (ctx.measureText('abcdefghijklmnopqrstuvwxyz').width / 26);
+  }
+  private charWidth(code: number): number {
+    if (code < 128) {
+      let w = this.ascii[code];
+      if (w < 0) w = this.ascii[code] = this.measure(code);
+      return w;
+    }
+    let w = this.other.get(code);
+    if (w === undefined) {
+      w = this.measure(code);
+      this.other.set(code, w);
+    }
+    return w;
+  }
+  private measure(code: number): number {
+    this.ctx.font = this.font;
+    return this.ctx.measureText(String.fromCharCode(code)).width;
   }
   width(s: string): number {
-    let w = this.widths.get(s);
-    if (w === undefined) {
-      w = this.ctx.measureText(s).width;
-      if (this.widths.size > 20000) this.widths.clear();
-      this.widths.set(s, w);
-    }
+    let w = 0;
+    for (let i = 0; i < s.length; i++) w += this.charWidth(s.charCodeAt(i));
     return w;
   }
   /** s, or its start with "…", fitting in maxW px; "" when not even 2 chars fit. */
   fit(s: string, maxW: number): string {
-    if (maxW < this.charW * 2) return '';
-    if (s.length * this.charW * 0.6 <= maxW && this.width(s) <= maxW) return s;
-    let n = Math.min(s.length - 1, Math.floor(maxW / this.charW));
-    while (n > 1 && this.width(s.slice(0, n) + '…') > maxW) n--;
-    return n > 1 ? s.slice(0, n) + '…' : '';
+    if (maxW < this.minW) return '';
+    const room = maxW - 1;
+    let w = 0;
+    let cut = -1; // longest prefix that fits with the ellipsis
+    for (let i = 0; i < s.length; i++) {
+      w += this.charWidth(s.charCodeAt(i));
+      if (w + this.ellipsis <= room) cut = i + 1;
+      else if (w > room) break;
+    }
+    if (w <= room) return s;
+    if (cut > 0 && (s.charCodeAt(cut - 1) & 0xfc00) === 0xd800) cut--; // never split a surrogate pair
+    return cut > 1 ? s.slice(0, cut) + '…' : '';
   }
 }

@@ -6,14 +6,20 @@
  * them), and the call graph of this profile with its boxes coloured the
  * same way. The view state (range, threads, transforms) applies to both
  * profiles, as /api/diff does; the baseline lives in the URL (`vs`).
+ *
+ * Each side may also have its own time range (bt0/bt1, at0/at1 in the
+ * URL; before.t0 … after.t1 to the server, where a side's own range wins
+ * over the shared one). With this profile as its own baseline that is the
+ * diff of two time ranges of one profile: picked here (seconds from the
+ * start) or on the timeline ("Compare with…", then a second range).
  */
 import { api, errorText, isAbort } from '../api';
 import { h, messageBox } from '../dom';
 import { makeMatcher } from '../lib/filter';
 import { changeColor, diffFlame, DiffFlame, formatDelta } from '../lib/diff';
-import { formatDate, shortenPath } from '../lib/format';
+import { formatDate, formatDuration, shortenPath } from '../lib/format';
 import type { DiffAnswer, ProfileSummary } from '../lib/types';
-import { apiParams, ViewState } from '../lib/viewstate';
+import { diffParams, ViewState } from '../lib/viewstate';
 import { Surface, TextFitter } from '../render/surface';
 import { CallGraphView } from './callgraphview';
 import { infoOf, ProfileContext, ProfileView } from './context';
@@ -72,6 +78,7 @@ export class DiffView implements ProfileView {
   private renderPicker(): void {
     const s = this.state;
     const list = this.profiles ?? [];
+    const self = s.vs === this.ctx.id;
     this.picker.replaceChildren(
       h(
         'label',
@@ -87,12 +94,89 @@ export class DiffView implements ProfileView {
         ),
       ),
       h('span.hint', null, ' This profile is "after". The time range, threads and transforms apply to both.'),
+      s.vs !== null ? this.rangeForm(s, self) : '',
     );
+  }
+
+  /**
+   * Each side's own time range, in seconds from this profile's start (an
+   * empty pair: the shared range). Applied when a field changes; a pair
+   * that does not parse or is out of order is said inline and not applied.
+   * The fields are made once and only their values follow the state, so
+   * moving from one field to the next never loses what was typed.
+   */
+  private ranges: { el: HTMLElement; fields: Record<'bt0' | 'bt1' | 'at0' | 'at1', HTMLInputElement>; lead: HTMLElement; sides: HTMLElement; error: HTMLElement } | null = null;
+
+  private secs(t: number | null): string {
+    return t === null ? '' : String(Math.round((t - this.ctx.profile.t_start) / 1e3) / 1e6);
+  }
+
+  private rangeForm(s: ViewState, self: boolean): HTMLElement {
+    const r = (this.ranges ??= this.makeRangeForm());
+    for (const k of ['bt0', 'bt1', 'at0', 'at1'] as const) {
+      if (document.activeElement !== r.fields[k]) r.fields[k].value = this.secs(s[k]);
+    }
+    const start = this.ctx.profile.t_start;
+    const describe = (a: number | null, b: number | null) => (a !== null && b !== null ? `${formatDuration(a - start)} – ${formatDuration(b - start)}` : 'the shared range');
+    r.lead.textContent = self ? 'Two time ranges of this profile, in seconds from its start: ' : 'Time ranges, in seconds from the start: ';
+    r.sides.textContent = ` Before: ${describe(s.bt0, s.bt1)}; after: ${describe(s.at0, s.at1)}. On the timeline, select a range and choose “Compare with…” to pick both there.`;
+    return r.el;
+  }
+
+  private makeRangeForm(): NonNullable<DiffView['ranges']> {
+    const field = (side: string, end: string) =>
+      h('input.range-s', { type: 'text', inputmode: 'decimal', size: 8, placeholder: end, 'data-testid': `diff-${side}-${end}`, 'aria-label': `${side} range ${end} (s)` });
+    const fields = { bt0: field('before', 'from'), bt1: field('before', 'to'), at0: field('after', 'from'), at1: field('after', 'to') };
+    const error = h('span.range-error', { 'data-testid': 'diff-range-error', role: 'alert' });
+    const lead = h('span');
+    const sides = h('span.hint', { 'data-testid': 'diff-sides' });
+    const apply = () => {
+      const s = this.state;
+      const start = this.ctx.profile.t_start;
+      const patch: Partial<ViewState> = {};
+      for (const [a, b, name] of [['bt0', 'bt1', 'before'], ['at0', 'at1', 'after']] as const) {
+        const x = fields[a].value.trim();
+        const y = fields[b].value.trim();
+        if (x === '' && y === '') {
+          patch[a] = patch[b] = null;
+          continue;
+        }
+        const fx = Number(x);
+        const fy = Number(y);
+        if (x === '' || y === '' || !Number.isFinite(fx) || !Number.isFinite(fy) || fy <= fx) {
+          error.textContent = `The ${name} range needs two numbers of seconds, "from" below "to" (got “${x}” and “${y}”).`;
+          return;
+        }
+        // A value as some field shows it keeps that field's exact nanoseconds (the text is rounded to 1 µs).
+        const ns = (text: string, f: number) => {
+          const same = (Object.keys(fields) as (keyof typeof fields)[]).find((k) => s[k] !== null && this.secs(s[k]) === text);
+          return same ? s[same]! : Math.round(start + f * 1e9);
+        };
+        patch[a] = ns(x, fx);
+        patch[b] = ns(y, fy);
+      }
+      error.textContent = '';
+      this.ctx.store.set(patch);
+    };
+    for (const f of Object.values(fields)) f.addEventListener('change', apply);
+    const el = h(
+      'div.diff-ranges',
+      { 'data-testid': 'diff-ranges' },
+      lead,
+      h('label', null, 'before ', fields.bt0, ' – ', fields.bt1),
+      h('label', null, ' after ', fields.at0, ' – ', fields.at1),
+      h('button', { onclick: () => this.ctx.store.set({ bt0: null, bt1: null, at0: null, at1: null }), title: 'Use the shared time range for both sides' }, 'Clear ranges'),
+      sides,
+      error,
+    );
+    return { el, fields, lead, sides, error };
   }
 
   update(state: ViewState, prev: ViewState | null): void {
     this.state = state;
     if (!prev || prev.vs !== state.vs) this.renderPicker();
+    // Ranges only: the form is updated in place, so a field being typed in keeps its focus.
+    else if (state.vs !== null && (prev.bt0 !== state.bt0 || prev.bt1 !== state.bt1 || prev.at0 !== state.at0 || prev.at1 !== state.at1)) this.rangeForm(state, state.vs === this.ctx.id);
     if (state.vs === null) {
       this.answer = null;
       this.key = '';
@@ -101,9 +185,7 @@ export class DiffView implements ProfileView {
       return;
     }
     this.body.hidden = false;
-    const p = apiParams(state);
-    p.set('before', state.vs);
-    p.set('after', this.ctx.id);
+    const p = diffParams(state, state.vs, this.ctx.id);
     p.set('limit', '2000');
     const key = p.toString();
     if (key !== this.key) {

@@ -11,6 +11,7 @@
  */
 import { api, errorText } from '../api';
 import { h, messageBox } from '../dom';
+import { makeMatcher } from '../lib/filter';
 import { formatCount, formatDate, formatDuration, shortenPath } from '../lib/format';
 import type { FrameDict, ProfileDetail } from '../lib/types';
 import { COLOR_MODES, GREY_MODES, HIDE_KINDS, resetState, ViewName, ViewState } from '../lib/viewstate';
@@ -58,6 +59,7 @@ export class ProfilePage {
   private selbar = h('div.selbar', { 'data-testid': 'selbar' });
   private popover = h('div.popover');
   private filterInput!: HTMLInputElement;
+  private filterError = h('span.filter-error', { 'data-testid': 'filter-error', role: 'alert', hidden: true });
   private unsub: () => void;
 
   constructor(profile: ProfileDetail) {
@@ -234,6 +236,12 @@ export class ProfilePage {
         oninput: (ev: Event) => store.set({ q: (ev.target as HTMLInputElement).value }, 'replace'),
       });
     } else if (this.filterInput.value !== s.q && document.activeElement !== this.filterInput) this.filterInput.value = s.q;
+    // A regex that does not compile is said here, inline; views then filter nothing.
+    const bad = makeMatcher(s.q, s.regex).error;
+    this.filterInput.classList.toggle('invalid', bad !== null);
+    this.filterInput.setAttribute('aria-invalid', String(bad !== null));
+    this.filterError.textContent = bad ?? '';
+    this.filterError.hidden = bad === null;
     if (prev && !this.structuralChange(s, prev)) return;
     const select = (label: string, value: string, options: readonly string[], labels: Record<string, string>, on: (v: string) => void, testid: string) =>
       h(
@@ -256,7 +264,7 @@ export class ProfilePage {
       },
     });
     this.toolbar.replaceChildren(
-      h('div.group', null, this.filterInput, check('regex', s.regex, (v) => store.set({ regex: v }, 'replace'), 'Treat the filter as a regular expression', 'regex')),
+      h('div.group', null, this.filterInput, this.filterError, check('regex', s.regex, (v) => store.set({ regex: v }, 'replace'), 'Treat the filter as a regular expression', 'regex')),
       h('div.group', null, select('Colour', s.color, COLOR_MODES, COLOR_LABELS, (v) => store.set({ color: v as ViewState['color'] }), 'color'), select('Grey out', s.grey, GREY_MODES, GREY_LABELS, (v) => store.set({ grey: v as ViewState['grey'] }), 'grey')),
       h(
         'div.group',

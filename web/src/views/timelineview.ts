@@ -4,7 +4,10 @@
  * around the pointer, drag pans, shift+wheel scrolls threads; a drag on
  * the time axis (or shift+drag anywhere) selects a time range, which
  * restricts every other view (t0/t1 of the shared state). Double-click a
- * span zooms the window to it; click selects its function.
+ * span zooms the window to it; click selects its function. With a range
+ * selected, "Compare with…" keeps it as the "before" side and the next
+ * range selected becomes "after": the diff view opens on those two ranges
+ * of this profile (bt0/bt1, at0/at1 in the URL).
  *
  * Frames stay under 16 ms while zooming: the last answer (converted to
  * profile-clock times) is redrawn for every viewport at once, and a
@@ -12,7 +15,7 @@
  */
 import { api, errorText, isAbort } from '../api';
 import { h, messageBox } from '../dom';
-import { frameColor } from '../lib/colors';
+import { frameRgba } from '../lib/colors';
 import { makeMatcher } from '../lib/filter';
 import { frameInfo } from '../lib/flame';
 import { formatDuration, formatWeight } from '../lib/format';
@@ -21,6 +24,7 @@ import type { FrameDict } from '../lib/types';
 import { apiParams, dataKey, ViewState } from '../lib/viewstate';
 import { clampSpan, fromPixel, pan, rangeFromPixels, Span, wheelFactor, zoomAt } from '../lib/zoom';
 import { LABEL_FONT } from '../render/flame';
+import { Raster } from '../render/raster';
 import { Surface, TextFitter } from '../render/surface';
 import { drawTimeline } from '../render/timeline';
 import { ProfileContext, ProfileView } from './context';
@@ -31,6 +35,9 @@ const MIN_SPAN_NS = 1000;
 export class TimelineView implements ProfileView {
   readonly el = h('div.view.timeline-view');
   private banner = h('div.banner-slot');
+  private bar = h('div.tl-bar', { 'data-testid': 'tl-range-bar' });
+  /** The "before" range while the user picks the range to compare it with. */
+  private compareFrom: Span | null = null;
   private scroller = h('div.tl-scroll');
   private host = h('div.tl-host', { tabindex: '0', 'data-testid': 'timeline-canvas-host' });
   private spacer = h('div.tl-spacer');
@@ -50,7 +57,8 @@ export class TimelineView implements ProfileView {
   private hover: { thread: number; span: number } | null = null;
   private drag: { x: number; v: Span; mode: 'pan' | 'select'; moved: boolean } | null = null;
   private selecting: Span | null = null;
-  private colorCache = new Map<number, string>();
+  private colors = new Uint32Array(0); // packed colour by frame id (0: not yet)
+  private raster = new Raster();
   private dimCache: Uint8Array[] = [];
   private matcherMemo = new Map<number, boolean>();
 
@@ -61,7 +69,7 @@ export class TimelineView implements ProfileView {
     this.bounds = { a: p.t_start, b: end };
     this.viewport = this.windowOf(this.state);
     this.scroller.append(this.host, this.spacer);
-    this.el.append(this.banner, this.scroller);
+    this.el.append(this.banner, this.bar, this.scroller);
     this.surface = new Surface(this.host, (s) => this.paint(s), () => this.scroller.clientHeight);
     this.fitter = new TextFitter(this.surface.ctx, LABEL_FONT);
     const c = this.surface.canvas;
@@ -86,6 +94,7 @@ export class TimelineView implements ProfileView {
 
   update(state: ViewState, prev: ViewState | null): void {
     this.state = state;
+    this.renderBar();
     if (!this.ctx.profile.has_stacks) {
       this.banner.replaceChildren(messageBox('info', 'No timeline for this profile', 'pstats profiles record totals per function, not samples in time, so there is nothing to draw on a time axis. The function table and butterfly are exact.'));
       this.el.dataset.state = 'empty';
@@ -109,12 +118,39 @@ export class TimelineView implements ProfileView {
     this.scheduleFetch();
   }
 
+  /** The range bar: the selected range and "Compare with…", or the compare prompt. */
+  private renderBar(): void {
+    const s = this.state;
+    const o = this.bounds.a;
+    const text = (r: Span) => `${formatDuration(r.a - o)} – ${formatDuration(r.b - o)} (${formatDuration(r.b - r.a)})`;
+    this.bar.hidden = !this.ctx.profile.has_stacks;
+    this.bar.classList.toggle('pending', this.compareFrom !== null);
+    if (this.compareFrom) {
+      this.bar.replaceChildren(
+        h('span', { 'data-testid': 'compare-prompt' }, `Before: ${text(this.compareFrom)}. Now drag on the time axis (or shift+drag) to select the range to compare it with.`),
+        h('button', { onclick: () => this.setCompare(null), 'data-testid': 'compare-cancel' }, 'Cancel'),
+      );
+    } else if (s.t0 !== null && s.t1 !== null) {
+      const r = { a: s.t0, b: s.t1 };
+      this.bar.replaceChildren(
+        h('span', null, `Range ${text(r)}`),
+        h('button', { onclick: () => this.setCompare(r), title: 'Diff this range against another range of this profile', 'data-testid': 'compare-range' }, 'Compare with…'),
+      );
+    } else this.bar.replaceChildren(h('span.hint', null, 'Drag on the time axis (or shift+drag anywhere) to select a time range; then “Compare with…” diffs it against another.'));
+  }
+
+  private setCompare(r: Span | null): void {
+    this.compareFrom = r;
+    this.renderBar();
+  }
+
   private restyle(): void {
-    this.colorCache.clear();
+    this.colors.fill(0);
     this.matcherMemo.clear();
     this.dimCache = [];
     const m = this.model;
     if (!m) return;
+    this.colorTable(m);
     const s = this.state;
     const matcher = makeMatcher(s.q, s.regex);
     const selFile = s.sel !== null ? frameInfo(this.frames, s.sel)[1] : null;
@@ -141,14 +177,25 @@ export class TimelineView implements ProfileView {
     }
   }
 
-  private color = (f: number): string => {
-    let c = this.colorCache.get(f);
-    if (c === undefined) {
-      c = frameColor(this.state.color === 'frequency' ? 'function' : this.state.color, frameInfo(this.frames, f));
-      this.colorCache.set(f, c);
+  /** The packed colour of every frame the model draws, by frame id. */
+  private colorTable(m: TimelineModel): Uint32Array {
+    let maxFrame = -1;
+    for (const th of m.threads) for (let i = 0; i < th.frame.length; i++) if (th.frame[i] > maxFrame) maxFrame = th.frame[i];
+    if (this.colors.length <= maxFrame) {
+      const grown = new Uint32Array(maxFrame + 1);
+      grown.set(this.colors);
+      this.colors = grown;
+    }
+    const mode = this.state.color === 'frequency' ? 'function' : this.state.color;
+    const c = this.colors;
+    for (const th of m.threads) {
+      for (let i = 0; i < th.frame.length; i++) {
+        const f = th.frame[i];
+        if (f >= 0 && c[f] === 0) c[f] = frameRgba(mode, frameInfo(this.frames, f));
+      }
     }
     return c;
-  };
+  }
 
   private scheduleFetch(): void {
     window.clearTimeout(this.timer);
@@ -157,6 +204,8 @@ export class TimelineView implements ProfileView {
 
   private fetchNow(): void {
     window.clearTimeout(this.timer);
+    // pstats has no samples in time: the banner says so, and nothing is asked.
+    if (!this.ctx.profile.has_stacks) return;
     const width = Math.max(100, Math.round(this.host.clientWidth || 1200));
     const a = Math.floor(this.viewport.a);
     const b = Math.ceil(this.viewport.b);
@@ -206,20 +255,22 @@ export class TimelineView implements ProfileView {
       s.ctx,
       s.width,
       s.height,
+      s.dpr,
       {
         model: m,
         blocks: this.blocks,
         viewport: this.viewport,
         origin: this.bounds.a,
         scrollY: this.scroller.scrollTop,
-        color: this.color,
-        dimmed: (k, i) => this.dimCache[k]?.[i] === 1,
+        colors: this.colors,
+        dim: this.dimCache,
         label: (f) => frameInfo(this.frames, f)[0],
         hover: this.hover,
         range: st.t0 !== null && st.t1 !== null ? { a: st.t0, b: st.t1 } : null,
         selecting: this.selecting,
       },
       this.fitter,
+      this.raster,
     );
   }
 
@@ -283,7 +334,18 @@ export class TimelineView implements ProfileView {
     if (d.mode === 'select' && this.selecting && d.moved) {
       const r = this.selecting;
       this.selecting = null;
-      if (r.b - r.a >= 1) this.ctx.store.set({ t0: Math.floor(r.a), t1: Math.ceil(r.b) });
+      const before = this.compareFrom;
+      if (r.b - r.a >= 1 && before) {
+        this.setCompare(null);
+        this.ctx.store.set({
+          view: 'diff',
+          vs: this.ctx.id,
+          bt0: Math.floor(before.a),
+          bt1: Math.ceil(before.b),
+          at0: Math.floor(r.a),
+          at1: Math.ceil(r.b),
+        });
+      } else if (r.b - r.a >= 1) this.ctx.store.set({ t0: Math.floor(r.a), t1: Math.ceil(r.b) });
       this.surface.request();
       return;
     }

@@ -169,6 +169,53 @@ describe('viewer in chromium against spyglass serve', { skip: reason ?? false },
     await page.close();
   });
 
+  test('the table filter hides the rows it does not match, says "N of M", greys on request, and reports a bad regex inline', async () => {
+    const all = await getJson(server.base, `/api/profiles/${rec.id}/functions?limit=0`);
+    const M: number = all.count;
+    const expect = (all.rows.key as string[]).filter((k, i) => {
+      const info = all.frames[String(all.rows.frame[i])];
+      return /^leaf_/i.test(info ? `${info[0]} (${info[1]})` : k) || /^leaf_/i.test(k);
+    });
+    assert.ok(expect.length >= 2 && expect.length < M, `the recording has ${expect.length} leaf_ functions of ${M}`);
+    const page = await open(`/p/${rec.id}?v=table`);
+    await ready(page, '.table-view');
+    assert.equal(await page.textContent('[data-testid=table-count]'), `${M} functions`);
+    // A regex (the server filters text only): the viewer scans every row and keeps the matches.
+    await page.check('[data-testid=regex]');
+    await page.fill('[data-testid=filter]', '^leaf_');
+    await page.waitForFunction((n) => { const v = document.querySelector('.table-view') as HTMLElement; return v.dataset.scanning === '0' && v.dataset.count === String(n); }, expect.length);
+    const names = await page.$$eval('.tbody .trow:not([hidden])', (els) => els.map((e) => e.children[6].textContent));
+    assert.deepEqual([...names].sort(), [...expect].sort());
+    assert.equal(await page.textContent('[data-testid=table-count]'), `${expect.length} of ${M} functions`);
+    assert.equal(await page.$$eval('.tbody .trow.dim:not([hidden])', (els) => els.length), 0, 'hidden, not greyed');
+    await screenshot(page, 'table-regex-filter');
+    // The toggle keeps every row and greys the others, as the flame graph does.
+    await page.check('[data-testid=table-grey]');
+    await page.waitForFunction((m) => (document.querySelector('.table-view') as HTMLElement).dataset.count === String(m), M);
+    await page.waitForFunction(() => document.querySelectorAll('.tbody .trow.dim:not([hidden])').length > 0);
+    // The table keeps only the rows on screen in the DOM: each of them is greyed iff it does not match.
+    const shown = await page.$$eval('.tbody .trow:not([hidden]):not(.loading)', (els) => els.map((e) => [e.children[6].textContent ?? '', e.classList.contains('dim')] as [string, boolean]));
+    assert.ok(shown.length > expect.length);
+    for (const [name, dim] of shown) assert.equal(dim, !expect.includes(name), `${name} ${dim ? 'greyed' : 'not greyed'}`);
+    assert.equal(query(page).get('tgrey'), '1');
+    await page.uncheck('[data-testid=table-grey]');
+    await page.waitForFunction((n) => (document.querySelector('.table-view') as HTMLElement).dataset.count === String(n), expect.length);
+    // A regex that does not compile: an inline error, every row, no exception.
+    await page.fill('[data-testid=filter]', 'leaf_(');
+    await page.waitForSelector('[data-testid=filter-error]:not([hidden])');
+    assert.match((await page.textContent('[data-testid=filter-error]')) ?? '', /not a valid regular expression/);
+    assert.equal(await page.getAttribute('[data-testid=filter]', 'aria-invalid'), 'true');
+    await page.waitForFunction((m) => (document.querySelector('.table-view') as HTMLElement).dataset.count === String(m), M);
+    assert.match((await page.textContent('[data-testid=table-status]')) ?? '', /not a valid regular expression.*showing every row/);
+    await screenshot(page, 'table-bad-regex');
+    // Text filters are the server's: "N of M" too.
+    await page.uncheck('[data-testid=regex]');
+    await page.fill('[data-testid=filter]', 'leaf_deep');
+    await page.waitForFunction((m) => document.querySelector('[data-testid=table-count]')?.textContent === `1 of ${m} functions`, M);
+    assert.ok(await page.$('[data-testid=filter-error][hidden]'), 'the error is gone');
+    await page.close();
+  });
+
   test('a time range selected in the timeline restricts the other views', async () => {
     const page = await open(`/p/${rec.id}?v=timeline`);
     await ready(page, '.timeline-view');

@@ -6,7 +6,9 @@
  * the call graph must be the flame graph's; the diff of a profile with
  * itself must show no change, and of two recordings of targets/hot.py
  * with different weights must list the function whose share changed
- * most first.
+ * most first; two time ranges of one recording of targets/phases.py
+ * (phase_a, then phase_b), picked on the timeline, must diff as phase_b
+ * slower and phase_a faster, and the link must carry both ranges.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -48,6 +50,17 @@ function recordHot(dir: string, name: string, weights: string[]): string {
   return out;
 }
 
+/** Records web/test/e2e/targets/phases.py: phase_a for the first half, then phase_b. */
+function recordPhases(dir: string): string {
+  const out = join(dir, 'phases.sgl');
+  const r = spawnSync(spyglass(), ['record', '-o', out, '--', 'python3', join(ROOT, 'web/test/e2e/targets/phases.py'), '1.6'], {
+    encoding: 'utf8',
+    timeout: 60_000 * SCALE,
+  });
+  if (r.status !== 0) throw new Error(`spyglass record failed (${r.status}): ${r.stderr}`);
+  return out;
+}
+
 describe('call graph, callee pie, treemap and diff in chromium', { skip: reason ?? false }, () => {
   let server: Server;
   let browser: Browser;
@@ -56,6 +69,9 @@ describe('call graph, callee pie, treemap and diff in chromium', { skip: reason 
   let pst: Profile;
   let even: Profile;
   let xHeavy: Profile;
+  let phases: Profile;
+  /** Why the two-range diff test cannot run on this server, or null. */
+  let sidesMissing: string | null = null;
   const errors: string[] = [];
   const frameOf = new Map<string, number>();
 
@@ -70,6 +86,17 @@ describe('call graph, callee pie, treemap and diff in chromium', { skip: reason 
     pst = await upload(server.base, prof, 'stacks cprofile');
     even = await upload(server.base, evenPath, 'hot even');
     xHeavy = await upload(server.base, xPath, 'hot x heavy');
+    phases = await upload(server.base, recordPhases(work), 'phases');
+    // The viewer's two-range diff needs the server's per-side parameters
+    // (before.t0/before.t1, after.t0/after.t1 on /api/diff): without them
+    // both sides are the whole profile and nothing changes.
+    const d = await getJson(server.base, `/api/profiles/${phases.id}`);
+    const mid = Math.floor((d.t_start + d.t_end) / 2);
+    const r = await fetch(`${server.base}/api/diff?before=${phases.id}&after=${phases.id}&before.t0=${d.t_start}&before.t1=${mid}&after.t0=${mid}&after.t1=${d.t_end}&limit=1`);
+    const j = r.ok ? await r.json() : null;
+    if (!j || Math.abs(j.functions?.delta_frac_self?.[0] ?? 0) < 0.1) {
+      sidesMissing = `the server does not take /api/diff's per-side parameters before.t0/before.t1/after.t0/after.t1 (answered ${r.status}; largest change ${j?.functions?.delta_frac_self?.[0]})`;
+    }
     const fns = await getJson(server.base, `/api/profiles/${rec.id}/functions?limit=0`);
     fns.rows.key.forEach((k: string, i: number) => frameOf.set(k, fns.rows.frame[i]));
     browser = await launch();
@@ -257,6 +284,62 @@ describe('call graph, callee pie, treemap and diff in chromium', { skip: reason 
     });
     assert.match(fill ?? '', /^hsl\(2,/, `work_x is red in the call graph (${fill})`);
     await screenshot(page, 'diff');
+    await page.close();
+  });
+
+  test('two time ranges of one profile, picked on the timeline, diff as phase_b slower and phase_a faster; the link carries both', async (t) => {
+    if (sidesMissing) return t.skip(sidesMissing);
+    const page = await open(`/p/${phases.id}?v=timeline`);
+    await ready(page, '.timeline-view');
+    const r = (await (await page.$('[data-testid=timeline-canvas-host] canvas'))!.boundingBox())!;
+    const drag = async (from: number, to: number) => {
+      await page.mouse.move(r.x + r.width * from, r.y + 10);
+      await page.mouse.down();
+      await page.mouse.move(r.x + r.width * ((from + to) / 2), r.y + 10, { steps: 4 });
+      await page.mouse.move(r.x + r.width * to, r.y + 10, { steps: 4 });
+      await page.mouse.up();
+    };
+    // The first range: inside the first half (phase_a only).
+    await drag(0.08, 0.4);
+    await page.waitForFunction(() => new URLSearchParams(location.search).has('t0'));
+    await page.click('[data-testid=compare-range]');
+    await page.waitForSelector('[data-testid=compare-prompt]');
+    // The second: inside the second half (phase_b only).
+    await drag(0.6, 0.92);
+    await page.waitForFunction(() => new URLSearchParams(location.search).get('v') === 'diff');
+    await ready(page, '[data-testid=diff]');
+    const q = query(page);
+    assert.equal(q.get('vs'), phases.id);
+    const [bt0, bt1, at0, at1] = ['bt0', 'bt1', 'at0', 'at1'].map((k) => Number(q.get(k)));
+    assert.ok(bt0 < bt1 && bt1 <= at0 && at0 < at1, `ranges ${bt0}-${bt1}, ${at0}-${at1}`);
+    const top = async () =>
+      page.$$eval('[data-testid=diff-table] tbody tr', (trs) => trs.slice(0, 2).map((tr) => [tr.getAttribute('data-key'), tr.querySelector('td.delta')!.textContent] as [string, string]));
+    const rows = new Map(await top());
+    assert.deepEqual([...rows.keys()].sort(), ['phase_a', 'phase_b'], JSON.stringify([...rows]));
+    assert.match(rows.get('phase_b')!, /^\+/, 'phase_b only runs in the "after" range');
+    assert.match(rows.get('phase_a')!, /^-/, 'phase_a only runs in the "before" range');
+    assert.match((await page.textContent('[data-testid=diff-sides]')) ?? '', /Before: .* – .*; after: .* – /);
+    await screenshot(page, 'diff-ranges');
+    // The permalink reproduces both ranges and the same answer.
+    const url = page.url();
+    const again = await open(new URL(url).pathname + new URL(url).search);
+    await ready(again, '[data-testid=diff]');
+    assert.equal(await again.inputValue('[data-testid=diff-before-from]'), await page.inputValue('[data-testid=diff-before-from]'));
+    assert.equal(await again.inputValue('[data-testid=diff-after-to]'), await page.inputValue('[data-testid=diff-after-to]'));
+    assert.deepEqual(new Map(await again.$$eval('[data-testid=diff-table] tbody tr', (trs) => trs.slice(0, 2).map((tr) => [tr.getAttribute('data-key'), tr.querySelector('td.delta')!.textContent] as [string, string]))), rows);
+    await again.close();
+    // Typed in the diff view: the "after" range made equal to "before" shows no change.
+    await page.fill('[data-testid=diff-after-from]', await page.inputValue('[data-testid=diff-before-from]'));
+    await page.fill('[data-testid=diff-after-to]', await page.inputValue('[data-testid=diff-before-to]'));
+    await page.press('[data-testid=diff-after-to]', 'Enter');
+    await page.dispatchEvent('[data-testid=diff-after-to]', 'change');
+    await page.waitForFunction(() => { const p = new URLSearchParams(location.search); return p.get('at0') === p.get('bt0') && p.get('at1') === p.get('bt1'); });
+    await page.waitForFunction(() => /No change/.test(document.querySelector('[data-testid=diff-summary]')?.textContent ?? ''));
+    // A range out of order is said inline, and not applied.
+    await page.fill('[data-testid=diff-before-from]', '5');
+    await page.fill('[data-testid=diff-before-to]', '1');
+    await page.dispatchEvent('[data-testid=diff-before-to]', 'change');
+    await page.waitForFunction(() => /before range needs two numbers/.test(document.querySelector('[data-testid=diff-range-error]')?.textContent ?? ''));
     await page.close();
   });
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { countMatches, dimMask, makeMatcher } from '../../src/lib/filter';
+import { countMatches, dimMask, makeMatcher, rowMatches } from '../../src/lib/filter';
 import { layoutTree } from '../../src/lib/flame';
 import { sampleTree } from './fixtures';
 
@@ -39,4 +39,13 @@ test('grey-out modes relative to the selected function', () => {
   assert.deepEqual(Array.from(dimMask(l, none, 'module', 1)), [1, 0, 0, 1, 1, 1]);
   // no selection: grey modes do nothing.
   assert.deepEqual(Array.from(dimMask(l, none, 'function', null)), [0, 0, 0, 0, 0, 0]);
+});
+
+test('table rows match on their function or on their own key', () => {
+  const m = makeMatcher('^util\\.py', true);
+  assert.ok(rowMatches(m, 'util.py', undefined), 'a file row, by its key');
+  assert.ok(!rowMatches(m, 'inner', ['inner', 'lib/util.py', 5, 'lib']), 'anchored: "inner (lib/util.py)" does not start with util.py');
+  assert.ok(rowMatches(makeMatcher('inner \\(lib/', true), 'inner', ['inner', 'lib/util.py', 5, 'lib']));
+  assert.ok(rowMatches(makeMatcher('', true), 'x', undefined), 'no filter: everything');
+  assert.ok(rowMatches(makeMatcher('(', true), 'x', undefined), 'a bad regex filters nothing');
 });

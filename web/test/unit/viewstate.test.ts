@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiParams, decodeState, defaultState, encodeState, resetState, ViewState } from '../../src/lib/viewstate';
+import { apiParams, decodeState, defaultState, diffParams, encodeState, resetState, ViewState } from '../../src/lib/viewstate';
 
 test('the default state encodes to the empty string', () => {
   assert.equal(encodeState(defaultState()), '');
@@ -26,6 +26,7 @@ test('every field survives a round trip through the URL', () => {
     zoom: [0, 5, 9],
     q: 'work & co?',
     regex: true,
+    tableGrey: true,
     grey: 'children',
     color: 'frequency',
     sort: 'name',
@@ -41,6 +42,10 @@ test('every field survives a round trip through the URL', () => {
     tmPackage: 'numpy',
     tmFile: '/srv/app/lib.py',
     vs: 'ab12cd34',
+    bt0: 1_000_000,
+    bt1: 2_000_000_000,
+    at0: 3_000_000_000,
+    at1: 9_007_199_254_740_000,
   };
   const q = encodeState(s);
   const back = decodeState(q);
@@ -89,4 +94,27 @@ test('call graph, treemap and diff parameters that do not parse are reported and
   assert.equal(d.state.hood, 0);
   assert.equal(d.state.vs, null);
   assert.equal(d.state.tmFile, null, 'a file zoom without its package is dropped');
+});
+
+test('diff sides: each side’s range goes to /api/diff under its prefix, beside the shared view state', () => {
+  const s = { ...defaultState(), t0: 5, t1: 50, threads: [1], bt0: 10, bt1: 20, at0: 30, at1: 40 };
+  const p = diffParams(s, 'aaa', 'aaa');
+  assert.equal(p.get('before'), 'aaa');
+  assert.equal(p.get('after'), 'aaa');
+  assert.equal(p.get('before.t0'), '10');
+  assert.equal(p.get('before.t1'), '20');
+  assert.equal(p.get('after.t0'), '30');
+  assert.equal(p.get('after.t1'), '40');
+  assert.equal(p.get('t0'), '5', 'the shared range stays (a side’s own wins on the server)');
+  assert.equal(p.get('threads'), '1');
+  const none = diffParams(defaultState(), 'a', 'b');
+  assert.deepEqual([...none.keys()], ['before', 'after']);
+});
+
+test('a diff side’s range with one end, or ends out of order, is dropped and named', () => {
+  const d = decodeState('v=diff&bt0=10&at0=50&at1=40');
+  assert.equal(d.state.bt0, null);
+  assert.equal(d.state.bt1, null);
+  assert.equal(d.state.at0, null);
+  assert.deepEqual(d.problems.sort(), ['at1', 'bt1']);
 });
