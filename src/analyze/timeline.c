@@ -205,6 +205,8 @@ typedef struct query {
     /* scratch, per thread */
     uint64_t *col_weight; /* width + 1 prefix sums */
     uint64_t *col_samples;
+    size_t *col_rep;                /* per column: its representative's position, SIZE_MAX: none */
+    uint32_t *col_stack;            /* per column: the drawn stack, SG_STACK_NONE: none */
     uint32_t *open_row, *open_slot; /* open spans per depth: the row last seen there */
     uint32_t *path;                 /* rows being pushed, newest first */
     size_t open_cap;
@@ -245,17 +247,6 @@ static size_t gallop(const uint64_t *time, size_t lo, size_t hi, uint64_t x)
             b = mid;
     }
     return a;
-}
-
-/* The transformed stack of sample i (SG_VIEW_DROPPED if the view drops it). */
-static uint32_t view_stack(const query *q, size_t i)
-{
-    const sg_view_resolved *v = q->view;
-    if (v == NULL)
-        return q->p->samples.stack[i];
-    if (!v->check_time && (i < v->first || i >= v->last))
-        return SG_VIEW_DROPPED; /* outside the view's own time range */
-    return sg_view_sample_stack(v, i);
 }
 
 static int reserve_open(query *q, size_t depth)
@@ -370,16 +361,34 @@ static int emit_states(query *q, uint32_t thread, const uint8_t *flags)
     return SG_PROFILE_OK;
 }
 
-static int thread_lane(query *q, uint32_t thread, uint8_t *flags)
+/*
+ * A thread's lane in three passes over its columns, so that the random
+ * reads of one pass do not wait on each other: each pass's loads depend
+ * only on an earlier pass, and the core overlaps their cache misses (on
+ * 10M samples every column's representative, its stack and its rows are
+ * misses: one after another they were most of a pan's time).
+ *   1. the samples of each column (galloping searches in the thread's
+ *      times), their prefix sums and the representative's position;
+ *   2. the representative's sample index, then its flags and drawn stack;
+ *   3. per block of LANE_BLOCK columns: the rows of their stacks read
+ *      once in lockstep (one load per column per step, all independent),
+ *      then the spans opened and closed from rows now in cache.
+ */
+#define LANE_BLOCK 16
+
+/* Pass 1: col_samples / col_weight prefix sums and col_rep (the
+ * representative's position in the thread's order, SIZE_MAX: none). */
+static void lane_columns(query *q, uint32_t thread)
 {
     const sg_tlindex *ix = q->ix;
     const uint64_t *time = ix->time;
     size_t g0 = ix->order.start[thread], g1 = ix->order.start[thread + 1];
     size_t a = gallop(time, g0, g1, q->t0);
-    uint32_t depth = 0;
-    int rc = SG_PROFILE_OK;
+    /* all weights 1 (no prefix sums): every sample lasts as long */
+    uint64_t unit_duration =
+        ix->cum_weight == NULL && g0 < g1 ? sg_timeline_duration(q->p, ix->order.index[g0]) : 0;
     q->col_weight[0] = q->col_samples[0] = 0;
-    for (uint32_t x = 0; x < q->width && rc == 0; x++) {
+    for (uint32_t x = 0; x < q->width; x++) {
         uint64_t b0 = boundary(q, x), b1 = boundary(q, x + 1);
         uint64_t mid = b0 + (b1 - b0) / 2;
         size_t e = gallop(time, a, g1, b1);
@@ -387,7 +396,10 @@ static int thread_lane(query *q, uint32_t thread, uint8_t *flags)
         size_t rep = SIZE_MAX;
         if (after_mid > g0) { /* the last sample at or before mid: does it cover mid? */
             size_t j = after_mid - 1;
-            uint64_t end = time[j] + sg_timeline_duration(q->p, ix->order.index[j]);
+            uint64_t duration = ix->cum_weight == NULL
+                                    ? unit_duration
+                                    : sg_timeline_duration(q->p, ix->order.index[j]);
+            uint64_t end = time[j] + duration;
             if (j + 1 < g1 && time[j + 1] < end)
                 end = time[j + 1];
             if (end > mid)
@@ -398,18 +410,87 @@ static int thread_lane(query *q, uint32_t thread, uint8_t *flags)
         uint64_t w = ix->cum_weight == NULL ? e - a : ix->cum_weight[e] - ix->cum_weight[a];
         q->col_weight[x + 1] = q->col_weight[x] + w;
         q->col_samples[x + 1] = q->col_samples[x] + (e - a);
+        q->col_rep[x] = rep;
         a = e;
-        uint32_t s = SG_STACK_NONE;
-        flags[x] = 0;
-        if (rep != SIZE_MAX) {
-            size_t i = ix->order.index[rep];
-            flags[x] = q->p->samples.flags[i];
-            s = view_stack(q, i);
+    }
+}
+
+/* Pass 2: flags[x] and col_stack[x] (SG_STACK_NONE: nothing drawn). The
+ * per-sample test is sg_view_sample_stack's, minus what the lane already
+ * knows: the thread is kept, and the time is the index's (in cache). */
+static void lane_stacks(query *q, uint8_t *flags)
+{
+    const sg_tlindex *ix = q->ix;
+    const sg_samples *s = &q->p->samples;
+    const sg_view_resolved *v = q->view;
+    uint32_t *sample = q->col_stack; /* first the sample indexes, in place */
+    for (uint32_t x = 0; x < q->width; x++)
+        sample[x] = q->col_rep[x] == SIZE_MAX ? UNSET : ix->order.index[q->col_rep[x]];
+    for (uint32_t x = 0; x < q->width; x++) {
+        uint32_t i = sample[x];
+        if (i == UNSET) {
+            flags[x] = 0;
+            sample[x] = SG_STACK_NONE;
+            continue;
         }
-        if (s == SG_STACK_NONE || s == SG_VIEW_DROPPED)
-            close_spans(q, &depth, 0, x);
-        else
-            rc = open_spans(q, thread, &depth, s, x);
+        uint8_t f = s->flags[i];
+        uint32_t st = s->stack[i];
+        flags[x] = f;
+        if (v != NULL) {
+            uint64_t t = ix->time[q->col_rep[x]];
+            if ((!v->check_time && (i < v->first || i >= v->last)) ||
+                (f & v->flags_set) != v->flags_set || (f & v->flags_clear) != 0 ||
+                (v->check_time && (t < v->t0_ns || (v->t1_ns != 0 && t >= v->t1_ns))))
+                st = SG_VIEW_DROPPED;
+            else if (st == SG_STACK_NONE)
+                st = v->map_none;
+            else if (!v->map_identity)
+                st = v->map[st];
+        }
+        sample[x] = st == SG_VIEW_DROPPED ? SG_STACK_NONE : st;
+    }
+}
+
+/* Pass 3a: read the rows of the stacks of columns [x0, x1) to the root, one
+ * level of every column per step, so their misses overlap. Only the
+ * loads matter: the empty asm takes the rows read as an input, so that
+ * the compiler cannot drop the loop as having no effect. */
+static void lane_warm_rows(const query *q, uint32_t x0, uint32_t x1)
+{
+    const sg_stack_row *rows = q->stacks->rows;
+    uint32_t cur[LANE_BLOCK], n = 0, seen = 0;
+    for (uint32_t x = x0; x < x1; x++)
+        if (q->col_stack[x] != SG_STACK_NONE)
+            cur[n++] = q->col_stack[x];
+    while (n > 0) {
+        uint32_t live = 0;
+        for (uint32_t k = 0; k < n; k++) {
+            uint32_t parent = rows[cur[k]].parent;
+            if (parent != SG_STACK_NONE)
+                cur[live++] = parent;
+        }
+        seen += n;
+        n = live;
+    }
+    __asm__ volatile("" : : "r"(seen));
+}
+
+static int thread_lane(query *q, uint32_t thread, uint8_t *flags)
+{
+    lane_columns(q, thread);
+    lane_stacks(q, flags);
+    uint32_t depth = 0;
+    int rc = SG_PROFILE_OK;
+    for (uint32_t x0 = 0; x0 < q->width && rc == 0; x0 += LANE_BLOCK) {
+        uint32_t x1 = q->width - x0 > LANE_BLOCK ? x0 + LANE_BLOCK : q->width;
+        lane_warm_rows(q, x0, x1);
+        for (uint32_t x = x0; x < x1 && rc == 0; x++) {
+            uint32_t s = q->col_stack[x];
+            if (s == SG_STACK_NONE)
+                close_spans(q, &depth, 0, x);
+            else
+                rc = open_spans(q, thread, &depth, s, x);
+        }
     }
     close_spans(q, &depth, 0, q->width);
     if (rc == 0)
@@ -541,7 +622,10 @@ int sg_tl_query_part(const sg_tlindex *ix, const sg_view_resolved *view, uint64_
         flags = malloc((size_t)width + 1);
         q.col_weight = malloc(((size_t)width + 1) * sizeof *q.col_weight);
         q.col_samples = malloc(((size_t)width + 1) * sizeof *q.col_samples);
-        if (flags == NULL || q.col_weight == NULL || q.col_samples == NULL)
+        q.col_rep = malloc((size_t)width * sizeof *q.col_rep);
+        q.col_stack = malloc((size_t)width * sizeof *q.col_stack);
+        if (flags == NULL || q.col_weight == NULL || q.col_samples == NULL || q.col_rep == NULL ||
+            q.col_stack == NULL)
             rc = SG_PROFILE_ENOMEM;
     }
     for (uint32_t t = first; t < last && rc == 0; t++)
@@ -552,6 +636,8 @@ int sg_tl_query_part(const sg_tlindex *ix, const sg_view_resolved *view, uint64_
     free(flags);
     free(q.col_weight);
     free(q.col_samples);
+    free(q.col_rep);
+    free(q.col_stack);
     free(q.open_row);
     free(q.open_slot);
     free(q.path);

@@ -350,6 +350,7 @@ int sg_view_resolve(const sg_profile *p, const sg_view *v, sg_view_resolved *out
     } else {
         for (uint32_t r = 0; r < n; r++)
             out->map[r] = r;
+        out->map_identity = true;
     }
     out->threads = v->threads;
     out->flags_set = v->flags_set;

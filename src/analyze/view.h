@@ -114,6 +114,9 @@ typedef struct sg_view_resolved {
      * transformed stack id, SG_STACK_NONE (kept, empty), or SG_VIEW_DROPPED. */
     uint32_t *map;
     uint32_t map_none; /* what SG_STACK_NONE maps to (dropped under focus) */
+    /* map is the identity (the view transforms no stack): per-sample
+     * readers skip it, one random read fewer per sample they look at. */
+    bool map_identity;
     /* Samples to look at: [first, last); when check_time is set the time
      * column is not sorted and every sample's time must be tested. */
     size_t first, last;
@@ -163,7 +166,7 @@ static inline uint32_t sg_view_sample_stack(const sg_view_resolved *r, size_t i)
     if (r->check_time && (s->time_ns[i] < r->t0_ns || (r->t1_ns != 0 && s->time_ns[i] >= r->t1_ns)))
         return SG_VIEW_DROPPED;
     uint32_t st = s->stack[i];
-    return st == SG_STACK_NONE ? r->map_none : r->map[st];
+    return st == SG_STACK_NONE ? r->map_none : r->map_identity ? st : r->map[st];
 }
 
 /*

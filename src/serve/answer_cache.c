@@ -17,6 +17,7 @@
 #include "serve/answer_cache.h"
 
 #include "serve/http_gzip.h"
+#include "serve/lru.h"
 
 #include <malloc.h>
 #include <pthread.h>
@@ -29,8 +30,8 @@
 #define SG_MALLOC_OVERHEAD 16
 
 typedef struct acache_entry {
-    struct acache_entry *hnext;       /* hash chain, while linked */
-    struct acache_entry *prev, *next; /* LRU, while stored (most recent first) */
+    struct acache_entry *hnext; /* hash chain, while linked */
+    sg_lru_node lru;            /* in the recency list, while stored */
     uint64_t hash;
     char id1[SG_ID_LEN + 1], id2[SG_ID_LEN + 1];
     sg_answer *answer; /* NULL while computing (or when the computation failed) */
@@ -50,7 +51,7 @@ struct sg_acache {
     pthread_cond_t done;
     acache_entry **buckets;
     size_t nbuckets, linked; /* nbuckets: a power of two */
-    acache_entry *head, *tail;
+    sg_lru lru;              /* the stored entries, most recently used first */
     size_t bytes, stored, max_bytes;
     uint64_t hits, misses, waits;
 };
@@ -136,15 +137,7 @@ static void unlink_hash(sg_acache *c, acache_entry *e)
 
 static void unlink_lru(sg_acache *c, acache_entry *e)
 {
-    if (e->prev)
-        e->prev->next = e->next;
-    else
-        c->head = e->next;
-    if (e->next)
-        e->next->prev = e->prev;
-    else
-        c->tail = e->prev;
-    e->prev = e->next = NULL;
+    sg_lru_unlink(&c->lru, &e->lru);
     e->stored = false;
     e->answer->home = NULL;
     c->bytes -= e->bytes;
@@ -153,13 +146,7 @@ static void unlink_lru(sg_acache *c, acache_entry *e)
 
 static void push_lru(sg_acache *c, acache_entry *e)
 {
-    e->prev = NULL;
-    e->next = c->head;
-    if (c->head)
-        c->head->prev = e;
-    c->head = e;
-    if (c->tail == NULL)
-        c->tail = e;
+    sg_lru_push_front(&c->lru, &e->lru);
     e->stored = true;
     e->answer->home = e;
     c->bytes += e->bytes;
@@ -170,6 +157,12 @@ static void push_lru(sg_acache *c, acache_entry *e)
 static size_t gzip_bytes(const sg_answer *a)
 {
     return a->gz != NULL ? malloc_usable_size(a->gz) + SG_MALLOC_OVERHEAD : 0;
+}
+
+/* The least recently used stored entry, or NULL. */
+static acache_entry *oldest(const sg_acache *c)
+{
+    return c->lru.tail == NULL ? NULL : SG_LRU_ENTRY(c->lru.tail, acache_entry, lru);
 }
 
 /* Remove e from the table; free it unless someone still holds it. */
@@ -230,10 +223,7 @@ int sg_acache_begin(sg_acache *c, const char *key, size_t keylen, const char *id
         e = e->hnext;
     if (e != NULL && !e->computing) {
         c->hits++;
-        if (e != c->head) {
-            unlink_lru(c, e);
-            push_lru(c, e);
-        }
+        sg_lru_touch(&c->lru, &e->lru);
         sg_answer_ref(e->answer);
         *answer = e->answer;
         pthread_mutex_unlock(&c->lock);
@@ -294,8 +284,8 @@ void sg_acache_finish(sg_acache *c, sg_flight *flight, sg_answer *answer)
                 e->bytes <= c->max_bytes / 4;
     if (keep) {
         push_lru(c, e);
-        while (c->bytes > c->max_bytes && c->tail != NULL)
-            forget(c, c->tail);
+        while (c->bytes > c->max_bytes && oldest(c) != NULL)
+            forget(c, oldest(c));
     } else if (e->linked)
         unlink_hash(c, e);
     pthread_cond_broadcast(&c->done);
@@ -335,8 +325,8 @@ bool sg_acache_gzip(sg_acache *c, sg_answer *a, const char **gz, size_t *gz_len)
             size_t more = gzip_bytes(a);
             e->bytes += more;
             c->bytes += more;
-            while (c->bytes > c->max_bytes && c->tail != NULL)
-                forget(c, c->tail); /* may be e itself: a stays referenced by the caller */
+            while (c->bytes > c->max_bytes && oldest(c) != NULL)
+                forget(c, oldest(c)); /* may be e itself: a stays referenced by the caller */
         }
         *gz = a->gz;
         *gz_len = a->gz_len;

@@ -212,13 +212,10 @@ void sg_jbuf_str(sg_jbuf *b, const char *s)
 
 void sg_jbuf_u64(sg_jbuf *b, uint64_t v)
 {
-    char tmp[24];
-    size_t i = sizeof tmp;
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    sg_jbuf_add(b, tmp + i, sizeof tmp - i);
+    if (!reserve(b, SG_JBUF_U64_MAX))
+        return;
+    sg_jbuf_u64_reserved(b, v);
+    b->data[b->len] = '\0';
 }
 
 void sg_jbuf_i64(sg_jbuf *b, int64_t v)

@@ -54,29 +54,45 @@ void sg_jbuf_strn(sg_jbuf *b, const char *s, size_t n);
 void sg_jbuf_str(sg_jbuf *b, const char *s);
 void sg_jbuf_u64(sg_jbuf *b, uint64_t v);
 /* v in decimal, after sg_jbuf_reserve made room for SG_JBUF_U64_MAX bytes
- * per number: the loop of a large column without a check per number. */
+ * per number: the loop of a large column without a check per number. It
+ * may write bytes after the number, within that room, and leaves no NUL:
+ * the caller writes data[len] = '\0' after its loop.
+ *
+ * Why it looks like this: the numbers of a column (pixel columns, depths,
+ * frame ids, counts) have 1 to 5 digits in no order, so a copy of "as many
+ * digits as there are" mispredicts its length on every number. Below 10^8
+ * the digits are laid out in a register as 8 characters with leading
+ * zeros, shifted past those zeros and written by one 8-byte store (in a
+ * register: built in memory, the 8-byte read of 2-byte writes would stall
+ * on store forwarding); the digit count is a sum of comparisons. */
 #define SG_JBUF_U64_MAX 21 /* 20 digits and a separator */
-static inline void sg_jbuf_u64_reserved(sg_jbuf *b, uint64_t v)
+/* The same at o (room as above), returning the end of the number: a loop
+ * that keeps its output pointer in a register (writing through b->data
+ * makes the compiler reload b after every character stored). */
+static inline char *sg_jbuf_u64_put(char *o, uint64_t v)
 {
     static const char pairs[201] = "00010203040506070809101112131415161718192021222324252627282930"
                                    "31323334353637383940414243444546474849505152535455565758596061"
                                    "62636465666768697071727374757677787980818283848586878889909192"
                                    "93949596979899";
-    char tmp[20];
-    int i = 20;
-    while (v >= 100) { /* two digits per division */
-        unsigned d = (unsigned)(v % 100) * 2;
+    unsigned n = 1u + (v >= 10) + (v >= 100) + (v >= 1000) + (v >= 10000); /* no branch */
+    for (uint64_t p = 100000; n < 20 && v >= p; p *= 10)
+        n++;
+    char *e = o + n; /* digits written from the last, straight into place */
+    while (v >= 100) {
+        e -= 2;
+        memcpy(e, pairs + v % 100 * 2, 2);
         v /= 100;
-        tmp[--i] = pairs[d + 1];
-        tmp[--i] = pairs[d];
     }
-    if (v >= 10) {
-        tmp[--i] = pairs[v * 2 + 1];
-        tmp[--i] = pairs[v * 2];
-    } else
-        tmp[--i] = (char)('0' + v);
-    memcpy(b->data + b->len, tmp + i, (size_t)(20 - i));
-    b->len += (size_t)(20 - i);
+    if (v >= 10)
+        memcpy(e - 2, pairs + v * 2, 2);
+    else
+        e[-1] = (char)('0' + v);
+    return o + n;
+}
+static inline void sg_jbuf_u64_reserved(sg_jbuf *b, uint64_t v)
+{
+    b->len = (size_t)(sg_jbuf_u64_put(b->data + b->len, v) - b->data);
 }
 void sg_jbuf_i64(sg_jbuf *b, int64_t v);
 /* A finite double with up to 6 significant decimals; NaN and inf as 0. */

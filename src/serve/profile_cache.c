@@ -16,7 +16,7 @@
 struct sg_pcache {
     pthread_mutex_t lock;
     pthread_cond_t loaded;
-    sg_loaded *head, *tail;
+    sg_lru lru; /* the cached entries, most recently used first */
     size_t bytes, count, max_bytes, max_entries;
     sg_pcache_loader load;
     void *ctx;
@@ -129,17 +129,15 @@ static sg_loaded *entry_new(const char *id)
     return e;
 }
 
+/* The entry of a node of the list, or NULL. */
+static sg_loaded *entry_of(sg_lru_node *n)
+{
+    return n == NULL ? NULL : SG_LRU_ENTRY(n, sg_loaded, lru);
+}
+
 static void unlink_entry(sg_pcache *c, sg_loaded *e)
 {
-    if (e->prev)
-        e->prev->next = e->next;
-    else
-        c->head = e->next;
-    if (e->next)
-        e->next->prev = e->prev;
-    else
-        c->tail = e->prev;
-    e->prev = e->next = NULL;
+    sg_lru_unlink(&c->lru, &e->lru);
     e->cached = false;
     c->bytes -= e->bytes;
     c->count--;
@@ -147,13 +145,7 @@ static void unlink_entry(sg_pcache *c, sg_loaded *e)
 
 static void push_front(sg_pcache *c, sg_loaded *e)
 {
-    e->prev = NULL;
-    e->next = c->head;
-    if (c->head)
-        c->head->prev = e;
-    c->head = e;
-    if (c->tail == NULL)
-        c->tail = e;
+    sg_lru_push_front(&c->lru, &e->lru);
     e->cached = true;
     c->bytes += e->bytes;
     c->count++;
@@ -162,9 +154,9 @@ static void push_front(sg_pcache *c, sg_loaded *e)
 /* Drop least recently used entries until the bounds hold (keeping `keep`). */
 static void evict(sg_pcache *c, const sg_loaded *keep)
 {
-    sg_loaded *e = c->tail;
+    sg_loaded *e = entry_of(c->lru.tail);
     while (e != NULL && (c->bytes > c->max_bytes || c->count > c->max_entries)) {
-        sg_loaded *prev = e->prev;
+        sg_loaded *prev = entry_of(e->lru.prev);
         if (e != keep && !e->loading) {
             unlink_entry(c, e);
             if (e->refs == 0)
@@ -178,8 +170,8 @@ void sg_pcache_free(sg_pcache *c)
 {
     if (c == NULL)
         return;
-    while (c->head != NULL) {
-        sg_loaded *e = c->head;
+    while (c->lru.head != NULL) {
+        sg_loaded *e = entry_of(c->lru.head);
         unlink_entry(c, e);
         entry_free(e);
     }
@@ -190,7 +182,7 @@ void sg_pcache_free(sg_pcache *c)
 
 static sg_loaded *find(sg_pcache *c, const char *id)
 {
-    for (sg_loaded *e = c->head; e != NULL; e = e->next)
+    for (sg_loaded *e = entry_of(c->lru.head); e != NULL; e = entry_of(e->lru.next))
         if (strcmp(e->id, id) == 0)
             return e;
     return NULL;
@@ -220,10 +212,8 @@ sg_loaded *sg_pcache_get(sg_pcache *c, const char *id, int *status, char *err, s
             pthread_mutex_unlock(&c->lock);
             return NULL;
         }
-        if (e->cached && e != c->head) {
-            unlink_entry(c, e);
-            push_front(c, e);
-        }
+        if (e->cached)
+            sg_lru_touch(&c->lru, &e->lru);
         pthread_mutex_unlock(&c->lock);
         return e;
     }

@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "serve/lru.h"
 #include "analyze/butterfly.h"
 #include "analyze/package.h"
 #include "analyze/timeline.h"
@@ -71,7 +72,7 @@ typedef struct sg_loaded {
     bool loading, cached;
     int load_rc;
     char load_err[256];
-    struct sg_loaded *prev, *next;
+    sg_lru_node lru; /* in the cache's recency list, while cached */
 } sg_loaded;
 
 typedef struct sg_pcache sg_pcache;

@@ -26,10 +26,12 @@
 #define SG_TIMELINE_MAX_WIDTH     20000
 
 /* One column of spans: the uint32 field at byte offset `field`, or the
- * weight. Inlined with constant arguments: a plain loop per column. */
+ * weight. Inlined with constant arguments: a plain loop per column, its
+ * output pointer in a register (sg_jbuf_u64_put). */
 static inline void write_column(sg_jbuf *o, const sg_tl_span *s, size_t n, size_t field,
                                 bool weight)
 {
+    char *out = o->data + o->len;
     for (size_t i = 0; i < n; i++) {
         uint64_t v;
         if (weight)
@@ -40,9 +42,10 @@ static inline void write_column(sg_jbuf *o, const sg_tl_span *s, size_t n, size_
             v = u;
         }
         if (i > 0)
-            o->data[o->len++] = ',';
-        sg_jbuf_u64_reserved(o, v);
+            *out++ = ',';
+        out = sg_jbuf_u64_put(out, v);
     }
+    o->len = (size_t)(out - o->data);
 }
 
 static void write_spans(sg_jbuf *o, const sg_tl *tl, sg_frameset *fs)
