@@ -53,37 +53,85 @@ static int sg_copies_reserve(sg_copies *c, size_t len, size_t items)
     return 0;
 }
 
+/* Whether request b, right after a, may share a's span: it starts at or
+ * after a's end (a re-read of the same bytes must stay a read of its own,
+ * later in time), close by, and the bytes between touch no page that
+ * neither touches (so the shared span cannot fail where they would not). */
+static int sg_copies_joinable(uint64_t span_addr, size_t span_len, const sg_copy_request *b)
+{
+    uint64_t end = span_addr + span_len;
+    return b->addr >= end && b->addr - end <= SG_COPY_JOIN_GAP &&
+           b->addr / SG_COPY_PAGE <= (end - 1) / SG_COPY_PAGE + 1 &&
+           b->addr + b->len - span_addr <= SG_MEM_MAX_READ;
+}
+
+/* One readv of up to SG_MEM_MAX_SPANS spans over reqs[0..n): consecutive
+ * requests merge into one span when joinable (if `join`). Stores each
+ * request's offset and returns how many requests it settled (>= 1), or a
+ * negative errno. A span that fails ends the batch there; a merged one is
+ * then read again request by request, so merging never loses a range. */
+static long sg_copies_fetch_batch(sg_copies *c, const sg_copy_request *reqs, size_t n,
+                                  size_t *offsets, int join)
+{
+    sg_mem_span spans[SG_MEM_MAX_SPANS];
+    size_t first[SG_MEM_MAX_SPANS + 1]; /* requests first[i]..first[i+1]-1 form span i */
+    size_t nspans = 0, r = 0, bytes = 0;
+    while (r < n && nspans < SG_MEM_MAX_SPANS) {
+        first[nspans] = r;
+        uint64_t addr = reqs[r].addr;
+        size_t len = reqs[r].len;
+        for (r++; join && r < n && sg_copies_joinable(addr, len, &reqs[r]); r++)
+            len = (size_t)(reqs[r].addr + reqs[r].len - addr);
+        spans[nspans++] = (sg_mem_span){addr, NULL, len};
+        bytes += len;
+    }
+    first[nspans] = r;
+    if (sg_copies_reserve(c, bytes, nspans) != 0)
+        return -ENOMEM;
+    size_t off = c->used;
+    for (size_t i = 0; i < nspans; i++) {
+        spans[i].buf = c->arena + off;
+        off += spans[i].len;
+    }
+    int got = sg_mem_readv(c->mem, spans, nspans);
+    if (got < 0)
+        return got;
+    off = c->used;
+    for (size_t i = 0; i < (size_t)got; i++) {
+        c->items[c->n++] = (sg_copy){spans[i].addr, spans[i].len, off};
+        for (size_t q = first[i]; offsets && q < first[i + 1]; q++)
+            offsets[q] = off + (size_t)(reqs[q].addr - spans[i].addr);
+        off += spans[i].len;
+    }
+    c->used = off;
+    if ((size_t)got == nspans)
+        return (long)r;
+    /* Span `got` failed: alone, its request is missing; merged, its
+     * requests are tried one by one. Either way the batch resumes after. */
+    size_t a = first[got], b = first[got + 1];
+    if (b - a == 1) {
+        if (offsets)
+            offsets[a] = SG_COPY_MISSING;
+        return (long)b;
+    }
+    for (size_t q = a; q < b;) {
+        long done = sg_copies_fetch_batch(c, reqs + q, b - q, offsets ? offsets + q : NULL, 0);
+        if (done < 0)
+            return done;
+        q += (size_t)done;
+    }
+    return (long)b;
+}
+
 int sg_copies_fetch(sg_copies *c, const sg_copy_request *reqs, size_t n, size_t *offsets)
 {
     size_t done = 0;
     while (done < n) {
-        size_t batch = n - done, bytes = 0;
-        if (batch > SG_MEM_MAX_SPANS)
-            batch = SG_MEM_MAX_SPANS;
-        for (size_t i = 0; i < batch; i++)
-            bytes += reqs[done + i].len;
-        if (sg_copies_reserve(c, bytes, batch) != 0)
-            return -ENOMEM;
-        sg_mem_span spans[SG_MEM_MAX_SPANS];
-        size_t off = c->used;
-        for (size_t i = 0; i < batch; i++) {
-            spans[i] = (sg_mem_span){reqs[done + i].addr, c->arena + off, reqs[done + i].len};
-            off += reqs[done + i].len;
-        }
-        int got = sg_mem_readv(c->mem, spans, batch);
+        long got =
+            sg_copies_fetch_batch(c, reqs + done, n - done, offsets ? offsets + done : NULL, 1);
         if (got < 0)
-            return got;
-        off = c->used;
-        for (size_t i = 0; i < batch; i++) {
-            if (i < (size_t)got)
-                c->items[c->n++] = (sg_copy){spans[i].addr, spans[i].len, off};
-            if (offsets)
-                offsets[done + i] = i < (size_t)got ? off : SG_COPY_MISSING;
-            off += spans[i].len;
-        }
-        c->used = off;
-        /* A batch stops at its first unreadable range: skip that one. */
-        done += (size_t)got < batch ? (size_t)got + 1 : batch;
+            return (int)got;
+        done += (size_t)got;
     }
     return 0;
 }

@@ -44,6 +44,15 @@ typedef struct sg_copy_request {
 
 #define SG_COPY_MISSING SIZE_MAX
 
+/* Requests that follow each other in the list and lie close together in
+ * memory (the next one starts at most SG_COPY_JOIN_GAP bytes after the end
+ * of the previous, on the same page or the next) are copied as one range:
+ * each range in a read costs the kernel a page-table walk and a page pin,
+ * about a third of a microsecond, while a few hundred extra bytes cost
+ * nothing. The bytes still arrive in the order of the requests. */
+#define SG_COPY_JOIN_GAP 1024u
+#define SG_COPY_PAGE     4096u
+
 /* Copies every request it can, in batches of up to SG_MEM_MAX_SPANS ranges
  * per read; offsets[i] (may be NULL) receives where request i's bytes are
  * (for sg_copies_at), or SG_COPY_MISSING when it did not arrive whole.

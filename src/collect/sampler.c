@@ -6,11 +6,11 @@
  * round needed is probably what this one needs. In the steady state a round
  * is ONE batched read of
  *   - the thread-list head and the GIL state,
- *   - every thread state (and, 3.11/3.12, its _PyCFrame's frame pointer),
- *   - each thread's frame memory as last round used it: the datastack
- *     chunks (3.11+), plus frames that lay outside them (3.9/3.10 heap
- *     frames, generators, 3.12+ entry frames on the C stack),
- *   - and, last, each thread's frame pointer once more.
+ *   - every thread state,
+ *   - per thread (3.11/3.12) its _PyCFrame's frame pointer, then its frame
+ *     memory as last round used it: the datastack chunks (3.11+), plus
+ *     frames that lay outside them (3.9/3.10 heap frames, generators, 3.12+
+ *     entry frames on the C stack), and re-reads of its frame pointer.
  * A thread whose frames are not all in that copy gets a second batch (and
  * the walk reads what is still missing one by one).
  *
@@ -24,7 +24,15 @@
  * or when the pointer did not move across the whole read. A stack that fails
  * both, or whose chain fails the walk's checks, is torn: it is read again
  * (up to SG_TORN_RETRIES times) and, if still torn, counted and dropped,
- * never emitted.
+ * never emitted. A shallow stack (under SG_SLOW_MIN bytes below its top
+ * part) has no slow part: it is copied whole, then re-read once.
+ *
+ * Cost, measured (thread CPU, 2-vCPU KVM guest): process_vm_readv costs
+ * ~1.5 us plus ~0.3 us per range (each range is a page-table walk and a
+ * page pin), so a round keeps its ranges few: a shallow stack is one range
+ * and one re-read, neighbouring requests share a range (frame_copies.c),
+ * and a newest frame outside the chunks comes in batch two rather than
+ * alone with a re-read of its own.
  */
 #include "collect/sampler.h"
 
@@ -36,6 +44,7 @@
 #define SG_DEFAULT_MAX_DEPTH 16384
 #define SG_SPEC_SLACK        2048 /* bytes read past last round's chunk use */
 #define SG_TOP_BYTES         4096 /* the fast-changing top of a chunk, copied first */
+#define SG_SLOW_MIN          2048 /* a slow part smaller than this goes with the top part */
 #define SG_TORN_RETRIES      2
 #define SG_EMIT_TORN         1 /* sg_emit_thread: the stack was torn, nothing emitted */
 
@@ -125,10 +134,10 @@ static int sg_spec_top(const sg_slot *slot, uint64_t *lo, uint64_t *hi)
 }
 
 /* The rest of a thread's frame memory as last round used it: the current
- * chunk below its top part, older chunks, and frames outside every chunk. */
-static size_t sg_plan_spec_rest(const sg_sampler *s, const sg_slot *slot, sg_copy_request *r)
+ * chunk below its top part and older chunks (the slow part, which only
+ * deep stacks have), then frames outside every chunk. */
+static size_t sg_plan_spec_slow(const sg_slot *slot, sg_copy_request *r)
 {
-    const sg_layout *l = s->t->layout;
     size_t k = 0;
     uint64_t lo, hi;
     if (sg_spec_top(slot, &lo, &hi)) {
@@ -138,19 +147,124 @@ static size_t sg_plan_spec_rest(const sg_sampler *s, const sg_slot *slot, sg_cop
             r[k++] = (sg_copy_request){slot->chunks[i].start,
                                        (size_t)(slot->chunks[i].end - slot->chunks[i].start)};
     }
-    for (uint32_t i = 0; i < slot->nhints; i++)
-        r[k++] = (sg_copy_request){slot->hints[i], sg_frame_bytes(l)};
     return k;
 }
 
-/* Batch one: head, GIL, thread states, speculation, re-reads. Returns 0 or
- * a negative errno (-EAGAIN: the list was torn this round). */
+static size_t sg_plan_spec_hints(const sg_sampler *s, const sg_slot *slot, sg_copy_request *r)
+{
+    for (uint32_t i = 0; i < slot->nhints; i++)
+        r[i] = (sg_copy_request){slot->hints[i], sg_frame_bytes(s->t->layout)};
+    return slot->nhints;
+}
+
+/* Appends one thread's speculative reads at reqs[*k] (room for
+ * SG_SPEC_MAX_FIXED + nchunks + nhints requests) and records where they sit in slot->plan.
+ *
+ * Order is what tear detection rests on. With a slow part: last round's
+ * _PyCFrame pointer, the top part, a re-read of the frame pointer, the slow
+ * part and the frames outside chunks, a last re-read (see the file
+ * comment). Without one (the usual case: the top part reaches down to the
+ * chunk's start): the pointer, the frames outside chunks, the top part, a
+ * re-read; the last re-read (SG_SPEC_LATER) goes where the caller puts it
+ * (sg_plan_spec_last), after every other thread's copies in batch one.
+ * Everything then lies between the first read of the pointer and the
+ * re-read right after the top part, so "the pointer did not move" covers
+ * it all; a range the kernel walks and pins a page for (a third of a
+ * microsecond each) is saved per thread, and the small frames outside
+ * chunks (3.12+ entry frames on the C stack) usually sit next to the
+ * _PyCFrame and share its range. */
+#define SG_SPEC_LATER (SIZE_MAX - 1)
+/* A thread's speculative reads besides its chunks and hints: two
+ * _PyCFrame pointers, the top part, and two re-reads. */
+#define SG_SPEC_MAX_FIXED 5
+
+/* Places a re-read that sg_plan_spec_thread left to its caller. */
+static void sg_plan_spec_last(sg_sampler *s, sg_slot *slot, size_t *k)
+{
+    if (slot->plan.last != SG_SPEC_LATER)
+        return;
+    slot->plan.last = *k;
+    s->reqs[(*k)++] = (sg_copy_request){slot->frame_loc, 8};
+}
+
+static void sg_plan_spec_thread(sg_sampler *s, sg_slot *slot, int read_cframe, size_t *k)
+{
+    const sg_layout *l = s->t->layout;
+    sg_copy_request *r = s->reqs;
+    sg_spec_plan *p = &slot->plan;
+    p->cframe = p->cframe_alt = p->top = p->check = p->last = SG_SPEC_NONE;
+    slot->top_lo = slot->top_hi = 0;
+    if (read_cframe && l->frame_era == SG_ERA_CFRAME && slot->cframe) {
+        /* A thread whose C code calls back into Python (sum() over a
+         * generator, a callback) flips between two _PyCFrames on its C
+         * stack: both are read, lower address first so that the two words,
+         * usually a few hundred bytes apart, share one range. */
+        uint64_t off = (uint64_t)l->cframe_current_frame;
+        int alt_first = slot->cframe_alt && slot->cframe_alt < slot->cframe;
+        if (alt_first) {
+            p->cframe_alt = *k;
+            r[(*k)++] = (sg_copy_request){slot->cframe_alt + off, 8};
+        }
+        p->cframe = *k;
+        r[(*k)++] = (sg_copy_request){slot->cframe + off, 8};
+        if (slot->cframe_alt && !alt_first) {
+            p->cframe_alt = *k;
+            r[(*k)++] = (sg_copy_request){slot->cframe_alt + off, 8};
+        }
+    }
+    if (!slot->walked || !slot->frame_loc)
+        return;
+    sg_copy_request slow[SG_MAX_CHUNKS + 1];
+    size_t nslow = sg_plan_spec_slow(slot, slow);
+    if (nslow == 0)
+        *k += sg_plan_spec_hints(s, slot, r + *k);
+    if (sg_spec_top(slot, &slot->top_lo, &slot->top_hi)) {
+        p->top = *k;
+        r[(*k)++] = (sg_copy_request){slot->top_lo, (size_t)(slot->top_hi - slot->top_lo)};
+        p->check = *k;
+        r[(*k)++] = (sg_copy_request){slot->frame_loc, 8};
+    }
+    if (nslow == 0 && p->check != SG_SPEC_NONE) {
+        /* The last re-read is the caller's to place: batch one puts it
+         * after every thread's copies, a second look a little later. */
+        p->last = SG_SPEC_LATER;
+        return;
+    }
+    for (size_t i = 0; i < nslow; i++)
+        r[(*k)++] = slow[i];
+    if (nslow)
+        *k += sg_plan_spec_hints(s, slot, r + *k);
+    p->last = *k;
+    r[(*k)++] = (sg_copy_request){slot->frame_loc, 8};
+}
+
+/* After the batch: where this round's speculative copies landed. */
+static void sg_settle_spec_thread(sg_sampler *s, sg_slot *slot)
+{
+    const sg_spec_plan *p = &slot->plan;
+    slot->cframe_off = p->cframe != SG_SPEC_NONE ? s->offs[p->cframe] : SG_COPY_MISSING;
+    slot->cframe_alt_off = p->cframe_alt != SG_SPEC_NONE ? s->offs[p->cframe_alt] : SG_COPY_MISSING;
+    slot->spec_recheck_off = slot->spec_top_check_off = SG_COPY_MISSING;
+    slot->spec_recheck_loc = 0;
+    if (p->last == SG_SPEC_NONE)
+        return;
+    slot->spec_recheck_loc = slot->frame_loc;
+    slot->spec_recheck_off = s->offs[p->last];
+    if (p->top != SG_SPEC_NONE) {
+        slot->spec_top_check_off = s->offs[p->check];
+        if (s->offs[p->top] == SG_COPY_MISSING)
+            slot->top_lo = slot->top_hi = 0;
+    }
+}
+
+/* Batch one: head, GIL, thread states, then each thread's speculation.
+ * Returns 0 or a negative errno (-EAGAIN: the list was torn this round). */
 static int sg_read_round(sg_sampler *s, uint64_t *gil_holder, uint64_t now_ns)
 {
     const sg_layout *l = s->t->layout;
     int32_t gil_lo = l->gil_last_holder < l->gil_locked ? l->gil_last_holder : l->gil_locked;
     int32_t gil_hi = (l->gil_last_holder > l->gil_locked ? l->gil_last_holder : l->gil_locked) + 8;
-    size_t n = 2 + 5 * s->nslots;
+    size_t n = 2 + (1 + SG_SPEC_MAX_FIXED) * s->nslots; /* + its thread state */
     for (size_t i = 0; i < s->nslots; i++)
         n += s->slots[i].nchunks + s->slots[i].nhints;
     int rc = sg_sampler_reserve_reqs(s, n);
@@ -161,53 +275,16 @@ static int sg_read_round(sg_sampler *s, uint64_t *gil_holder, uint64_t now_ns)
     s->reqs[k++] = (sg_copy_request){s->t->gil + (uint64_t)gil_lo, (size_t)(gil_hi - gil_lo)};
     for (size_t i = 0; i < s->nslots; i++)
         s->reqs[k++] = (sg_copy_request){s->slots[i].tstate, (size_t)l->tstate_size};
-    size_t first_cframe = k;
-    for (size_t i = 0; l->frame_era == SG_ERA_CFRAME && i < s->nslots; i++)
-        if (s->slots[i].cframe)
-            s->reqs[k++] =
-                (sg_copy_request){s->slots[i].cframe + (uint64_t)l->cframe_current_frame, 8};
-    /* Each thread's fast top part and a re-read right after it; then the
-     * slow rest of every thread; then a last re-read of each. */
-    size_t first_top = k;
-    for (size_t i = 0; i < s->nslots; i++) {
-        sg_slot *slot = &s->slots[i];
-        slot->top_lo = slot->top_hi = 0;
-        if (slot->walked && slot->frame_loc && sg_spec_top(slot, &slot->top_lo, &slot->top_hi)) {
-            s->reqs[k++] = (sg_copy_request){slot->top_lo, (size_t)(slot->top_hi - slot->top_lo)};
-            s->reqs[k++] = (sg_copy_request){slot->frame_loc, 8};
-        }
-    }
     for (size_t i = 0; i < s->nslots; i++)
-        if (s->slots[i].walked)
-            k += sg_plan_spec_rest(s, &s->slots[i], s->reqs + k);
-    size_t first_recheck = k;
+        sg_plan_spec_thread(s, &s->slots[i], 1, &k);
     for (size_t i = 0; i < s->nslots; i++)
-        if (s->slots[i].walked && s->slots[i].frame_loc)
-            s->reqs[k++] = (sg_copy_request){s->slots[i].frame_loc, 8};
+        sg_plan_spec_last(s, &s->slots[i], &k);
     if ((rc = sg_copies_fetch(&s->copies, s->reqs, k, s->offs)) != 0)
         return rc;
     if (s->offs[0] == SG_COPY_MISSING || s->offs[1] == SG_COPY_MISSING)
         return -EAGAIN;
-
-    size_t r = first_recheck, c = first_cframe, t = first_top;
-    for (size_t i = 0; i < s->nslots; i++) {
-        sg_slot *slot = &s->slots[i];
-        slot->cframe_off = SG_COPY_MISSING;
-        if (l->frame_era == SG_ERA_CFRAME && slot->cframe)
-            slot->cframe_off = s->offs[c++];
-        slot->spec_recheck_off = slot->spec_top_check_off = SG_COPY_MISSING;
-        slot->spec_recheck_loc = 0;
-        if (slot->walked && slot->frame_loc) {
-            slot->spec_recheck_loc = slot->frame_loc;
-            slot->spec_recheck_off = s->offs[r++];
-            if (slot->top_hi) {
-                slot->spec_top_check_off = s->offs[t + 1];
-                if (s->offs[t] == SG_COPY_MISSING)
-                    slot->top_lo = slot->top_hi = 0;
-                t += 2;
-            }
-        }
-    }
+    for (size_t i = 0; i < s->nslots; i++)
+        sg_settle_spec_thread(s, &s->slots[i]);
     uint64_t head = sg_u64(sg_copies_at(&s->copies, s->offs[0]), 0);
     const uint8_t *gil = sg_copies_at(&s->copies, s->offs[1]) - gil_lo;
     int32_t locked;
@@ -217,6 +294,14 @@ static int sg_read_round(sg_sampler *s, uint64_t *gil_holder, uint64_t now_ns)
 }
 
 /* ---- per thread: where its frames are ---------------------------------- */
+
+static int sg_in_chunks(const sg_slot *slot, uint64_t addr)
+{
+    for (size_t i = 0; i < slot->nchunks; i++)
+        if (addr >= slot->chunks[i].start && addr < slot->chunks[i].end)
+            return 1;
+    return 0;
+}
 
 /* The thread's newest frame and where its pointer lives. */
 static int sg_find_frame(sg_sampler *s, sg_slot *slot, const uint8_t *ts)
@@ -238,8 +323,15 @@ static int sg_find_frame(sg_sampler *s, sg_slot *slot, const uint8_t *ts)
     const uint8_t *p = NULL;
     if (cframe == slot->cframe && slot->cframe_off != SG_COPY_MISSING)
         p = sg_copies_at(&s->copies, slot->cframe_off);
+    else if (cframe == slot->cframe_alt && slot->cframe_alt_off != SG_COPY_MISSING)
+        p = sg_copies_at(&s->copies, slot->cframe_alt_off);
     else
         p = sg_copies_get(&s->copies, slot->frame_loc, 8, &rc);
+    if (cframe != slot->cframe) {
+        slot->cframe_alt = slot->cframe;
+        slot->cframe_off = SG_COPY_MISSING; /* offsets follow the addresses */
+        slot->cframe_alt_off = SG_COPY_MISSING;
+    }
     slot->cframe = cframe;
     if (!p)
         return rc;
@@ -331,6 +423,16 @@ static int sg_plan_frames(sg_sampler *s, sg_slot *slot, size_t *k)
     if (rc < 0 && rc != -EFAULT)
         return rc;
     slot->walk = rc == 0 && slot->frame != 0;
+    /* A newest frame outside every chunk and not copied yet (a generator's
+     * frame, a 3.9/3.10 frame object just made) comes in batch two, before
+     * its re-read, rather than alone during the walk with a re-read of its
+     * own after it: one read instead of two. */
+    if (slot->walk && !sg_in_chunks(slot, slot->frame) &&
+        !sg_copies_find(&s->copies, slot->frame, sg_frame_bytes(l))) {
+        if ((rc = sg_sampler_reserve_reqs(s, *k + 1)) != 0)
+            return rc;
+        s->reqs[(*k)++] = (sg_copy_request){slot->frame, sg_frame_bytes(l)};
+    }
     /* Batch one's re-reads stand only if nothing had to be read after them. */
     if (slot->walk && *k == before && slot->spec_recheck_loc == slot->frame_loc) {
         slot->recheck_off = slot->spec_recheck_off;
@@ -360,14 +462,6 @@ static int sg_read_missing(sg_sampler *s, sg_slot *slots, size_t n, size_t k)
 
 /* ---- walk, check, resolve, emit ----------------------------------------- */
 
-static int sg_in_chunks(const sg_slot *slot, uint64_t addr)
-{
-    for (size_t i = 0; i < slot->nchunks; i++)
-        if (addr >= slot->chunks[i].start && addr < slot->chunks[i].end)
-            return 1;
-    return 0;
-}
-
 /* Remembers what next round will read up front: the frames outside every
  * chunk, and the lowest frame of the current chunk within SG_TOP_BYTES of
  * its top (where the chunk is split into its fast and slow parts). */
@@ -388,6 +482,11 @@ static void sg_keep_hints(sg_slot *slot, const sg_raw_frame *raw, uint32_t depth
             slot->top_split = a;
         }
     }
+    /* A shallow stack is one part: the few frames below the split (the
+     * module's, a thread's bootstrap) cost less read with the top than as
+     * a range and a re-read of their own. */
+    if (slot->top_split && slot->top_split - slot->chunks[0].start < SG_SLOW_MIN)
+        slot->top_split = 0;
 }
 
 /* Did the stack hold still while it was read? See the file comment. With
@@ -459,34 +558,20 @@ static int sg_emit_thread(sg_sampler *s, sg_slot *slot, uint64_t now_ns)
 static int sg_read_thread_again(sg_sampler *s, sg_slot *slot)
 {
     const sg_layout *l = s->t->layout;
-    int rc = sg_sampler_reserve_reqs(s, 6 + slot->nchunks + slot->nhints);
+    int rc = sg_sampler_reserve_reqs(s, 1 + SG_SPEC_MAX_FIXED + slot->nchunks + slot->nhints);
     if (rc)
         return rc;
     sg_copies_reset(&s->copies);
     size_t k = 0;
     s->reqs[k++] = (sg_copy_request){slot->tstate, (size_t)l->tstate_size};
-    if (l->frame_era == SG_ERA_CFRAME && slot->cframe)
-        s->reqs[k++] = (sg_copy_request){slot->frame_loc, 8};
-    size_t top = k;
-    if (sg_spec_top(slot, &slot->top_lo, &slot->top_hi)) {
-        s->reqs[k++] = (sg_copy_request){slot->top_lo, (size_t)(slot->top_hi - slot->top_lo)};
-        s->reqs[k++] = (sg_copy_request){slot->frame_loc, 8};
-    } else {
-        slot->top_lo = slot->top_hi = 0;
-    }
-    k += sg_plan_spec_rest(s, slot, s->reqs + k);
-    s->reqs[k++] = (sg_copy_request){slot->frame_loc, 8};
+    sg_plan_spec_thread(s, slot, 1, &k);
+    sg_plan_spec_last(s, slot, &k);
     if ((rc = sg_copies_fetch(&s->copies, s->reqs, k, s->offs)) != 0)
         return rc;
     if (s->offs[0] == SG_COPY_MISSING)
         return -EAGAIN;
     slot->tstate_off = s->offs[0];
-    slot->cframe_off = top > 1 ? s->offs[1] : SG_COPY_MISSING;
-    slot->spec_recheck_loc = slot->frame_loc;
-    slot->spec_recheck_off = s->offs[k - 1];
-    slot->spec_top_check_off = slot->top_hi ? s->offs[top + 1] : SG_COPY_MISSING;
-    if (slot->top_hi && s->offs[top] == SG_COPY_MISSING)
-        slot->top_lo = slot->top_hi = 0;
+    sg_settle_spec_thread(s, slot);
     k = 0;
     if ((rc = sg_plan_frames(s, slot, &k)) != 0)
         return rc;

@@ -7,8 +7,9 @@
  * then samples. Collect knows nothing of files: the sink decides what a
  * sample becomes.
  *
- * Hot path rules: a round costs two batched reads for all threads in the
- * steady state (thread states + GIL, then frame memory), allocates nothing
+ * Hot path rules: a round costs one batched read for all threads in the
+ * steady state (a second when a thread's frames moved, see sampler.c),
+ * one schedstat pread per thread, allocates nothing
  * (scratch is sized once and grown only on rare misses), and never emits a
  * stack it could not validate: a torn or failed walk is counted and dropped.
  */

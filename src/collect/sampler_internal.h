@@ -19,6 +19,15 @@
 #define SG_MAX_CHUNKS  32
 #define SG_MAX_HINTS   1024
 
+/* Indices into a batch's requests of one thread's speculative reads
+ * (SG_SPEC_NONE when absent): its _PyCFrame pointer, the top part of its
+ * chunk, the re-read of its frame pointer right after that, and the last
+ * re-read (the same index as `check` when nothing is read after it). */
+#define SG_SPEC_NONE SIZE_MAX
+typedef struct sg_spec_plan {
+    size_t cframe, cframe_alt, top, check, last;
+} sg_spec_plan;
+
 /* One thread of the target, and what last round learned about it. */
 typedef struct sg_slot {
     uint64_t tstate;
@@ -28,7 +37,8 @@ typedef struct sg_slot {
     int named;                 /* announced to the sink */
     uint64_t name_deadline_ns; /* until when to wait for a Python name */
     /* Learned in earlier rounds, to read this one speculatively. */
-    uint64_t cframe;                      /* 3.11/3.12 */
+    uint64_t cframe;                      /* 3.11/3.12: its _PyCFrame last round */
+    uint64_t cframe_alt;                  /* the one before (C calling back into Python) */
     uint64_t chunk;                       /* current datastack chunk */
     sg_chunk_range chunks[SG_MAX_CHUNKS]; /* [0] = current chunk, whole size */
     size_t nchunks;
@@ -41,10 +51,12 @@ typedef struct sg_slot {
     /* This round. */
     size_t tstate_off;
     size_t cframe_off;         /* batch one's read of last round's _PyCFrame */
+    size_t cframe_alt_off;     /* and of the one before */
     uint64_t spec_recheck_loc; /* the frame_loc batch one re-read */
     size_t spec_top_check_off; /* its re-read right after the chunk's top part */
     size_t spec_recheck_off;   /* its re-read at the end of batch one */
     uint64_t top_lo, top_hi;   /* the chunk's top part, copied first: [lo, hi) */
+    sg_spec_plan plan;         /* where the speculative reads sit in the batch */
     size_t top_check_off;      /* this round's re-reads, or SG_COPY_MISSING */
     size_t recheck_off;
     uint64_t frame;

@@ -83,16 +83,24 @@ int sg_thread_cpu_sample(sg_thread_cpu *c, uint64_t now_ns)
     uint64_t run_ns = strtoull(p, &p, 10);
     strtoull(p, &p, 10); /* time spent waiting for a CPU */
     uint64_t switches = strtoull(p, NULL, 10);
-    int changed = !c->have_reading || run_ns != c->run_ns || switches != c->switches;
+    int changed = c->have_reading && (run_ns != c->run_ns || switches != c->switches);
     int on_cpu;
-    if (c->have_reading && changed)
-        on_cpu = 1;
-    else if (!c->have_reading || now_ns - c->last_change_ns < SG_RECENTLY_RAN_NS)
-        on_cpu = sg_running_now(c);
-    else
-        on_cpu = 0;
-    if (changed)
+    if (changed) {
+        on_cpu = 1; /* it ran; whether it still runs is not known */
+        c->state_known = false;
         c->last_change_ns = now_ns;
+    } else if (c->state_known) {
+        on_cpu = c->running; /* no switch in or out since we learned it */
+    } else if (!c->have_reading || now_ns - c->last_change_ns < SG_RECENTLY_RAN_NS) {
+        on_cpu = c->running = sg_running_now(c) > 0;
+        c->state_known = true;
+        if (!c->have_reading)
+            c->last_change_ns = now_ns;
+    } else {
+        on_cpu = 0; /* quiet for longer than any tick: asleep */
+        c->running = false;
+        c->state_known = true;
+    }
     c->run_ns = run_ns;
     c->switches = switches;
     c->have_reading = true;

@@ -10,6 +10,14 @@
  * /proc/PID/task/TID/wchan, which says "0" for a running (or runnable)
  * thread. A thread that has not run for a while costs one read.
  *
+ * And wchan is asked once per change, not once per sample: what it said
+ * stays true while the schedstat reading stays the same. A thread it found
+ * asleep cannot start running without being switched in (the switch count
+ * grows); one it found running cannot stop without being switched out
+ * (its run time grows). A switch between our schedstat read and our wchan
+ * read shows up as a change at the next sample, which forgets the answer.
+ * So a thread blocked on the GIL for 5 ms costs one wchan read, not five.
+ *
  * Files stay open between samples: a pread on a kept descriptor costs a
  * third of an open+read+close.
  *
@@ -38,6 +46,8 @@ typedef struct sg_thread_cpu {
     uint64_t run_ns, switches; /* last reading */
     uint64_t last_change_ns;   /* when the reading last changed */
     bool have_reading;
+    bool state_known; /* `running` holds since the reading last changed */
+    bool running;     /* what wchan (or a long quiet spell) said then */
 } sg_thread_cpu;
 
 void sg_thread_cpu_open(sg_thread_cpu *c, pid_t pid, pid_t tid);

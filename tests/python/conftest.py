@@ -7,12 +7,12 @@ tests/integration does; pytest itself runs in whatever interpreter runs it.
 Two ways to get `spyglass` into an interpreter:
   - normal runs: a fresh venv per interpreter (`python -m venv`), into which
     the package is installed with `pip install --no-index <repo>` (no
-    network: proves the offline install) and Flask from PyPI (the blueprint
-    tests);
+    network: proves the offline install) and Flask and uvicorn from PyPI
+    (the blueprint and ASGI-server tests);
   - SG_PY_ASAN=1 (scripts/test-python's sanitizer pass): the in-tree ASan
     build python/build/<tag>-asan on PYTHONPATH, libasan preloaded into the
     (non-ASan) interpreter with leak detection off. Tests that need the venv
-    (install, Flask) are marked `venv` and deselected there.
+    (install, Flask, uvicorn) are marked `venv` and deselected there.
 
 Helpers: Env.run(code) runs a snippet and returns the JSON it printed on a
 `RESULT ` line; Marks reads `# @line:NAME` markers of tests/python/targets.
@@ -129,6 +129,11 @@ class Env:
         return self.interp.qualname(q)
 
 
+# From PyPI into each venv: the servers the web integration is tested under
+# (Flask's blueprint on werkzeug; the ASGI middleware under uvicorn).
+WEB_FRAMEWORKS = ["flask", "uvicorn"]
+
+
 def _make_venv(interp, root):
     venv = root / f"venv-{interp.label}"
     subprocess.run([interp.path, "-m", "venv", str(venv)], check=True, capture_output=True,
@@ -139,9 +144,10 @@ def _make_venv(interp, root):
                           capture_output=True, text=True, timeout=harness.timeout(600))
     assert proc.returncode == 0, f"pip install --no-index {REPO} failed:\n{proc.stdout}\n{proc.stderr}"
     proc = subprocess.run([py, "-m", "pip", "install", "--disable-pip-version-check", "-q",
-                           "flask"], capture_output=True, text=True,
+                           *WEB_FRAMEWORKS], capture_output=True, text=True,
                           timeout=harness.timeout(600))
-    assert proc.returncode == 0, f"pip install flask (PyPI) failed:\n{proc.stdout}\n{proc.stderr}"
+    assert proc.returncode == 0, \
+        f"pip install {' '.join(WEB_FRAMEWORKS)} (PyPI) failed:\n{proc.stdout}\n{proc.stderr}"
     return py
 
 

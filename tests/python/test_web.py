@@ -1,7 +1,8 @@
 """The web integration over real sockets: the Flask blueprint (werkzeug's
-server) and the WSGI middleware (wsgiref), driven with urllib, with and
-without tokens; upload to a real `spyglass serve`; the ASGI middleware driven
-through the ASGI protocol itself."""
+server), the WSGI middleware (wsgiref) and the ASGI middleware under a real
+uvicorn server, driven with urllib, with and without tokens; upload to a
+real `spyglass serve`; the ASGI middleware also driven through the ASGI
+protocol itself."""
 
 import json
 import os
@@ -75,9 +76,9 @@ def call(base, method, path, token=None, how="bearer", timeout=60):
         req.add_header("X-Spyglass-Token", token)
     try:
         with urllib.request.urlopen(req, timeout=harness.timeout(timeout)) as resp:
-            return resp.status, resp.read(), dict(resp.headers)
+            return resp.status, resp.read(), resp.headers  # case-insensitive
     except urllib.error.HTTPError as e:
-        return e.code, e.read(), dict(e.headers)
+        return e.code, e.read(), e.headers
 
 
 def serve(py, kind, upload_url):
@@ -176,6 +177,53 @@ def test_wsgi_middleware_over_socket(py, spyglass_bin, tmp_path, server, known):
         proc.stdin.close()
         proc.kill()
         proc.wait()
+
+
+def collapsed(spyglass_bin, path):
+    conv = subprocess.run([spyglass_bin, "convert", str(path), "-o", "-", "--to", "collapsed"],
+                          capture_output=True, text=True, timeout=60)
+    assert conv.returncode == 0, conv.stderr
+    return {line.rsplit(" ", 1)[0]: int(line.rsplit(" ", 1)[1])
+            for line in conv.stdout.splitlines() if line}
+
+
+@pytest.mark.venv
+def test_asgi_middleware_under_uvicorn(py, spyglass_bin, tmp_path, server, known):
+    proc, base = serve(py, "asgi", server.url)
+    try:
+        check_endpoints(base, ["tok-1"], spyglass_bin, tmp_path, server, known)
+        assert call(base, "GET", "/other")[0] == 404  # passed through to the app
+        # One profile per request: start, one request, download, stop; each
+        # profile holds that request's work, reached through the middleware
+        # from uvicorn's server in webapp.py's main thread.
+        work = known.frame("leaf_a", "a_calls_spin") + ";" + known.frame("spin", "spin")
+        middleware = py.qualname("ASGIMiddleware.__call__")
+        for seconds in (0.3, 0.5):
+            assert call(base, "POST", "/_spyglass/start", "tok-1")[0] == 200
+            assert call(base, "GET", "/work?t=%s" % harness.duration(seconds))[0] == 200
+            status, data, _ = call(base, "GET", "/_spyglass/download", "tok-1")
+            assert status == 200
+            assert call(base, "POST", "/_spyglass/stop", "tok-1")[0] == 200
+            sgl = tmp_path / f"request-{seconds}.sgl"
+            sgl.write_bytes(data)
+            stacks = collapsed(spyglass_bin, sgl)
+            request = {s: n for s, n in stacks.items() if work in s}
+            assert request, "\n".join(list(stacks)[:20])
+            served = f"serve_uvicorn ({TARGETS / 'webapp.py'}:"
+            assert all(served in s and "/uvicorn/" in s and f";{middleware} (" in s
+                       for s in request), "\n".join(request)
+            # the request ran `seconds` (or more) at 1 kHz: a loaded machine
+            # may lose samples, but not most of them
+            assert sum(request.values()) >= 0.3 * seconds * 1000, \
+                (sum(request.values()), "\n".join(list(stacks)[:20]))
+    finally:
+        proc.stdin.close()
+        try:
+            proc.wait(timeout=harness.timeout(20))  # uvicorn shuts down on stdin's end
+        finally:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, proc.stderr.read()[-3000:]
 
 
 ASGI = """

@@ -1,0 +1,222 @@
+/*
+ * test_frame_copies.c — how a round's requests become reads, on this
+ * process's own memory through the real process memory source; and the
+ * on-CPU reading of another process's threads (thread_cpu.c) on real
+ * children that spin or sleep.
+ *
+ * Requests that follow each other and lie close become one range (fewer
+ * ranges, fewer page pins in the kernel), but never a re-read of the same
+ * bytes (a re-read must stay later in time), never requests out of address
+ * order, and never at the price of a range: when a merged range fails, its
+ * requests are read one by one and only the unreadable one is missing.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "collect/frame_copies.h"
+#include "collect/mem.h"
+#include "collect/sampling_loop.h"
+#include "collect/thread_cpu.h"
+
+static uint64_t addr_of(const void *p)
+{
+    return (uint64_t)(uintptr_t)p;
+}
+
+typedef struct fixture {
+    sg_mem *mem;
+    sg_copies copies;
+    uint8_t *page; /* two pages: the first mapped and filled, the second unmapped */
+    long page_size;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    f->page_size = sysconf(_SC_PAGESIZE);
+    f->page = mmap(NULL, (size_t)f->page_size * 2, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(f->page != MAP_FAILED);
+    munmap(f->page + f->page_size, (size_t)f->page_size);
+    for (long i = 0; i < f->page_size; i++)
+        f->page[i] = (uint8_t)(i * 7);
+    f->mem = sg_mem_process_open(getpid());
+    assert_int_equal(sg_copies_init(&f->copies, f->mem), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    sg_copies_free(&f->copies);
+    sg_mem_close(f->mem);
+    munmap(f->page, (size_t)f->page_size);
+    free(f);
+    return 0;
+}
+
+static void assert_bytes(const fixture *f, size_t off, const uint8_t *want, size_t len)
+{
+    assert_memory_equal(sg_copies_at(&f->copies, off), want, len);
+}
+
+static void test_neighbours_share_one_range(void **state)
+{
+    fixture *f = *state;
+    uint8_t *p = f->page;
+    sg_copy_request reqs[] = {{addr_of(p + 8), 8}, {addr_of(p + 16), 16}, {addr_of(p + 500), 64}};
+    size_t offs[3];
+    uint64_t before = f->mem->syscalls;
+    assert_int_equal(sg_copies_fetch(&f->copies, reqs, 3, offs), 0);
+    assert_int_equal(f->mem->syscalls - before, 1);
+    assert_int_equal(f->copies.n, 1); /* one range from p+8 to p+564 */
+    assert_bytes(f, offs[0], p + 8, 8);
+    assert_bytes(f, offs[1], p + 16, 16);
+    assert_bytes(f, offs[2], p + 500, 64);
+    /* the bytes between are copied too, and found */
+    assert_non_null(sg_copies_find(&f->copies, addr_of(p + 100), 200));
+}
+
+static void test_rereads_and_backward_requests_stay_apart(void **state)
+{
+    fixture *f = *state;
+    uint8_t *p = f->page;
+    /* the same word twice (a re-read of a frame pointer), then an address
+     * below the previous one, then one too far away */
+    sg_copy_request reqs[] = {{addr_of(p + 64), 8},
+                              {addr_of(p + 64), 8},
+                              {addr_of(p + 32), 8},
+                              {addr_of(p + 32 + 8 + SG_COPY_JOIN_GAP + 1), 8}};
+    size_t offs[4];
+    assert_int_equal(sg_copies_fetch(&f->copies, reqs, 4, offs), 0);
+    assert_int_equal(f->copies.n, 4);
+    for (size_t i = 0; i < 4; i++) {
+        assert_true(offs[i] != SG_COPY_MISSING);
+        assert_bytes(f, offs[i], (const uint8_t *)(uintptr_t)reqs[i].addr, 8);
+    }
+    assert_true(offs[0] != offs[1]); /* two copies of the same bytes */
+}
+
+static void test_failed_merge_loses_only_the_unreadable(void **state)
+{
+    fixture *f = *state;
+    uint8_t *p = f->page;
+    long ps = f->page_size;
+    /* the last bytes of the mapped page, then the start of the unmapped
+     * one: joinable, so read as one range, which fails; then one more
+     * readable request after them */
+    sg_copy_request reqs[] = {{addr_of(p + ps - 16), 16}, {addr_of(p + ps), 8}, {addr_of(p), 8}};
+    size_t offs[3];
+    assert_int_equal(sg_copies_fetch(&f->copies, reqs, 3, offs), 0);
+    assert_true(offs[0] != SG_COPY_MISSING);
+    assert_bytes(f, offs[0], p + ps - 16, 16);
+    assert_int_equal(offs[1], SG_COPY_MISSING);
+    assert_true(offs[2] != SG_COPY_MISSING);
+    assert_bytes(f, offs[2], p, 8);
+}
+
+static void test_many_requests_span_batches(void **state)
+{
+    fixture *f = *state;
+    uint8_t *p = f->page;
+    /* more requests than one read takes, every other one a re-read */
+    enum { N = SG_MEM_MAX_SPANS * 2 + 7 };
+    sg_copy_request reqs[N];
+    size_t offs[N];
+    for (size_t i = 0; i < N; i++)
+        reqs[i] = (sg_copy_request){addr_of(p + (i / 2) * 8 % 4000), 8};
+    assert_int_equal(sg_copies_fetch(&f->copies, reqs, N, offs), 0);
+    for (size_t i = 0; i < N; i++) {
+        assert_true(offs[i] != SG_COPY_MISSING);
+        assert_bytes(f, offs[i], (const uint8_t *)(uintptr_t)reqs[i].addr, 8);
+    }
+}
+
+/* ---- on-CPU readings of another process's threads ---------------------- */
+
+static pid_t spawn(int spin)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        volatile uint64_t x = 0;
+        for (;;) {
+            if (spin)
+                x++;
+            else
+                pause();
+        }
+    }
+    assert_true(pid > 0);
+    return pid;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {0, ms * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Fraction of 40 samples, 2 ms apart, that say "on CPU". */
+static double on_cpu_share(pid_t pid)
+{
+    sg_thread_cpu c;
+    sg_thread_cpu_open(&c, pid, pid);
+    assert_false(c.own);
+    int on = 0;
+    for (int i = 0; i < 40; i++) {
+        sleep_ms(2);
+        int r = sg_thread_cpu_sample(&c, sg_monotonic_ns());
+        assert_true(r == 0 || r == 1);
+        on += r;
+    }
+    sg_thread_cpu_close(&c);
+    return on / 40.0;
+}
+
+static void test_thread_cpu_tells_spinning_from_sleeping(void **state)
+{
+    (void)state;
+    pid_t busy = spawn(1), idle = spawn(0);
+    sleep_ms(30);
+    double busy_share = on_cpu_share(busy), idle_share = on_cpu_share(idle);
+    kill(busy, SIGKILL);
+    kill(idle, SIGKILL);
+    waitpid(busy, NULL, 0);
+    waitpid(idle, NULL, 0);
+    /* a loaded machine may keep the spinner off a CPU at times; a thread in
+     * pause() never runs */
+    assert_true(busy_share >= 0.5);
+    assert_true(idle_share == 0.0);
+    /* a thread that is gone says so */
+    sg_thread_cpu c;
+    sg_thread_cpu_open(&c, busy, busy);
+    assert_int_equal(sg_thread_cpu_sample(&c, sg_monotonic_ns()), -1);
+    sg_thread_cpu_close(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_neighbours_share_one_range, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rereads_and_backward_requests_stay_apart, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_failed_merge_loses_only_the_unreadable, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_many_requests_span_batches, setup, teardown),
+        cmocka_unit_test(test_thread_cpu_tells_spinning_from_sleeping),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
