@@ -156,6 +156,20 @@ static void test_view_state(void **state)
     sg_profile_free(p);
 }
 
+/* The view of side `prefix` (NULL: the shared one) of query qs is refused
+ * with an error that contains needle. */
+static void expect_view_error(const sg_params *q, const sg_profile *p, const char *prefix,
+                              const char *qs, const char *needle)
+{
+    sg_view_args a;
+    char err[256] = "";
+    assert_int_equal(sg_view_args_parse_side(q, p, SG_VIEW_ARGS_FOCUS, prefix, &a, err, sizeof err),
+                     -1);
+    if (strstr(err, needle) == NULL)
+        fail_msg("%s: error '%s' does not name %s", qs, err, needle);
+    sg_view_args_free(&a);
+}
+
 static void test_view_state_errors(void **state)
 {
     (void)state;
@@ -180,12 +194,7 @@ static void test_view_state_errors(void **state)
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         sg_params q;
         parse(&q, bad[i].qs);
-        sg_view_args a;
-        char err[256] = "";
-        assert_int_equal(sg_view_args_parse(&q, p, SG_VIEW_ARGS_FOCUS, &a, err, sizeof err), -1);
-        if (strstr(err, bad[i].needle) == NULL)
-            fail_msg("%s: error '%s' does not name %s", bad[i].qs, err, bad[i].needle);
-        sg_view_args_free(&a);
+        expect_view_error(&q, p, NULL, bad[i].qs, bad[i].needle);
         sg_params_free(&q);
     }
     sg_profile_free(p);
@@ -255,13 +264,9 @@ static void test_view_state_per_side_errors(void **state)
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         sg_params q;
         parse(&q, bad[i].qs);
+        expect_view_error(&q, p, "before.", bad[i].qs, bad[i].needle);
         sg_view_args a;
         char err[256] = "";
-        assert_int_equal(
-            sg_view_args_parse_side(&q, p, SG_VIEW_ARGS_FOCUS, "before.", &a, err, sizeof err), -1);
-        if (strstr(err, bad[i].needle) == NULL)
-            fail_msg("%s: error '%s' does not name %s", bad[i].qs, err, bad[i].needle);
-        sg_view_args_free(&a);
         /* the other side does not read them (the shared ones left are valid) */
         assert_int_equal(
             sg_view_args_parse_side(&q, p, SG_VIEW_ARGS_FOCUS, "after.", &a, err, sizeof err), 0);
