@@ -33,6 +33,21 @@ const char *sg_package_kind_name(int kind)
     }
 }
 
+static const char *const kind_keys[] = {"own", "stdlib", "site", "builtin", "other"};
+
+const char *sg_package_kind_key(int kind)
+{
+    return kind >= SG_PACKAGE_OWN && kind <= SG_PACKAGE_OTHER ? kind_keys[kind] : "other";
+}
+
+int sg_package_kind_from_key(const char *s, size_t n)
+{
+    for (int k = SG_PACKAGE_OWN; k <= SG_PACKAGE_OTHER; k++)
+        if (strlen(kind_keys[k]) == n && memcmp(kind_keys[k], s, n) == 0)
+            return k;
+    return -1;
+}
+
 static bool is_sep(char c)
 {
     return c == '/' || c == '\\';

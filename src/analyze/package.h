@@ -44,6 +44,11 @@ enum sg_package_kind {
 /* "own code", "stdlib", "site-packages", "built-in", "other" */
 const char *sg_package_kind_name(int kind);
 
+/* The short keys of the API and the command line ("own", "stdlib", "site",
+ * "builtin", "other"): the kind whose key is s[0..n), or -1. */
+const char *sg_package_kind_key(int kind);
+int sg_package_kind_from_key(const char *s, size_t n);
+
 /*
  * Classify one path. For every kind but SG_PACKAGE_OWN, *name and
  * *name_len receive the package name (pointing into `path`, or to a static

@@ -14,10 +14,13 @@
 #include <string.h>
 
 #include "analyze/function_table.h"
+#include "analyze/merge.h"
 #include "analyze/top_stacks.h"
 #include "cli/attach.h"
 #include "cli/commands.h"
 #include "cli/json_write.h"
+#include "cli/report_view.h"
+#include "cli/report_views.h"
 #include "profile/formats.h"
 
 #define NAME_WIDTH_MAX     48
@@ -27,28 +30,52 @@
 #define DETECT_BYTES       (1 << 16)
 
 typedef struct report_args {
-    const char *path, *format;
+    const char **paths; /* one or more: several are merged */
+    size_t npaths;
+    const char *path; /* the name the report gives them */
+    const char *format;
     int by, sort;
     size_t limit, stacks;
-    const char **threads;
-    size_t nthreads;
     int json;
+    sg_report_view_opts view;
+    /* views beyond the table (report_views.h) */
+    bool tree, inverted;
+    double min_percent;
+    size_t depth;
+    const char *callers; /* function spec */
+    const char *diff;    /* the "before" file */
 } report_args;
 
 static void report_usage(FILE *out)
 {
-    fprintf(out, "usage: spyglass report FILE [options]\n\n"
+    fprintf(out, "usage: spyglass report FILE... [options]\n\n"
                  "Prints where the time went: a table of functions (or lines, files, packages)\n"
                  "with their own (self) and inclusive (total) share, then the heaviest stacks.\n"
                  "FILE is any format spyglass reads (.sgl, pstats, collapsed, speedscope, Chrome\n"
-                 "trace, pprof); '-' reads standard input.\n\n"
+                 "trace, pprof); '-' reads standard input. Several FILEs are merged into one.\n\n"
                  "  --by WHAT        function (default), line, file or package\n"
                  "  --sort KEY       self (default) or total\n"
                  "  --limit N        rows of the table (default 25, 0 = all)\n"
                  "  --stacks N       heaviest stacks to show (default 5, 0 = none)\n"
-                 "  --thread T       only the thread with this id or name (repeatable)\n"
                  "  --format FMT     read FILE as this format instead of detecting it\n"
-                 "  --json           print the table and stacks as JSON\n");
+                 "  --json           print the table and stacks (or the view) as JSON\n\n"
+                 "what is counted (every view):\n"
+                 "  --thread T       only the thread with this id or name (repeatable)\n"
+                 "  --from S, --to S only samples from S seconds after the start, until S\n"
+                 "  --state LIST     only samples in these states: on-cpu, gil, active (not idle)\n"
+                 "  --focus F        only stacks through function F, rooted at F\n"
+                 "  --exclude F      leave out stacks through function F\n"
+                 "  --hide REGEX     hide frames whose \"name (file)\" matches (POSIX extended)\n"
+                 "  --hide-kind LIST hide frames of own, stdlib, site, builtin or other code\n"
+                 "  --collapse       collapse recursion (f -> f -> f becomes f)\n\n"
+                 "other views (instead of the table):\n"
+                 "  --tree           the call tree, top-down\n"
+                 "  --inverted       the call tree bottom-up: the hot functions and their callers\n"
+                 "  --min PCT        trees: fold nodes under PCT %% of the view (default 1)\n"
+                 "  --depth N        trees: print N levels (default 0 = all)\n"
+                 "  --callers F      callers and callees of function F\n"
+                 "  --diff BEFORE    what changed from BEFORE to FILE, per function\n\n"
+                 "A function F is its qualified name (main, Box.method) or name@file.py.\n");
 }
 
 static int parse_count(const char *opt, const char *text, size_t *out)
@@ -63,28 +90,65 @@ static int parse_count(const char *opt, const char *text, size_t *out)
     return 0;
 }
 
+static int parse_percent(const char *opt, const char *text, double *out)
+{
+    char *end;
+    double v = strtod(text, &end);
+    if (*text == '\0' || *end != '\0' || !(v >= 0 && v <= 100)) {
+        sg_cli_error("%s takes a percentage from 0 to 100, not '%s'", opt, text);
+        return 2;
+    }
+    *out = v;
+    return 0;
+}
+
 static int parse_report_args(int argc, char **argv, report_args *a)
 {
-    enum { OPT_BY = 256, OPT_SORT, OPT_LIMIT, OPT_STACKS, OPT_THREAD, OPT_FORMAT, OPT_JSON };
+    enum {
+        OPT_BY = 256,
+        OPT_SORT,
+        OPT_LIMIT,
+        OPT_STACKS,
+        OPT_FORMAT,
+        OPT_JSON,
+        OPT_TREE,
+        OPT_INVERTED,
+        OPT_MIN,
+        OPT_DEPTH,
+        OPT_CALLERS,
+        OPT_DIFF,
+        OPT_VIEW, /* every view option: report_view.c parses it by name */
+    };
     static const struct option opts[] = {{"by", required_argument, NULL, OPT_BY},
                                          {"sort", required_argument, NULL, OPT_SORT},
                                          {"limit", required_argument, NULL, OPT_LIMIT},
                                          {"stacks", required_argument, NULL, OPT_STACKS},
-                                         {"thread", required_argument, NULL, OPT_THREAD},
                                          {"format", required_argument, NULL, OPT_FORMAT},
                                          {"json", no_argument, NULL, OPT_JSON},
+                                         {"tree", no_argument, NULL, OPT_TREE},
+                                         {"inverted", no_argument, NULL, OPT_INVERTED},
+                                         {"min", required_argument, NULL, OPT_MIN},
+                                         {"depth", required_argument, NULL, OPT_DEPTH},
+                                         {"callers", required_argument, NULL, OPT_CALLERS},
+                                         {"diff", required_argument, NULL, OPT_DIFF},
+                                         {"thread", required_argument, NULL, OPT_VIEW},
+                                         {"from", required_argument, NULL, OPT_VIEW},
+                                         {"to", required_argument, NULL, OPT_VIEW},
+                                         {"state", required_argument, NULL, OPT_VIEW},
+                                         {"focus", required_argument, NULL, OPT_VIEW},
+                                         {"exclude", required_argument, NULL, OPT_VIEW},
+                                         {"hide", required_argument, NULL, OPT_VIEW},
+                                         {"hide-kind", required_argument, NULL, OPT_VIEW},
+                                         {"collapse", no_argument, NULL, OPT_VIEW},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
     a->limit = 25;
     a->stacks = 5;
-    a->threads = calloc((size_t)argc + 1, sizeof *a->threads);
-    if (a->threads == NULL) {
-        sg_cli_error("out of memory");
-        return 1;
-    }
-    int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    a->min_percent = 1.0;
+    sg_report_view_opts_init(&a->view);
+    int c, at;
+    while ((c = getopt_long(argc, argv, "h", opts, &at)) != -1) {
         switch (c) {
         case OPT_BY:
             if (strcmp(optarg, "function") == 0)
@@ -118,14 +182,35 @@ static int parse_report_args(int argc, char **argv, report_args *a)
             if (parse_count("--stacks", optarg, &a->stacks) != 0)
                 return 2;
             break;
-        case OPT_THREAD:
-            a->threads[a->nthreads++] = optarg;
-            break;
         case OPT_FORMAT:
             a->format = optarg;
             break;
         case OPT_JSON:
             a->json = 1;
+            break;
+        case OPT_TREE:
+            a->tree = true;
+            break;
+        case OPT_INVERTED:
+            a->tree = a->inverted = true;
+            break;
+        case OPT_MIN:
+            if (parse_percent("--min", optarg, &a->min_percent) != 0)
+                return 2;
+            break;
+        case OPT_DEPTH:
+            if (parse_count("--depth", optarg, &a->depth) != 0)
+                return 2;
+            break;
+        case OPT_CALLERS:
+            a->callers = optarg;
+            break;
+        case OPT_DIFF:
+            a->diff = optarg;
+            break;
+        case OPT_VIEW:
+            if (sg_report_view_option(&a->view, opts[at].name, optarg) != 1)
+                return 2;
             break;
         case 'h':
             report_usage(stdout);
@@ -135,55 +220,20 @@ static int parse_report_args(int argc, char **argv, report_args *a)
             return 2;
         }
     }
+    if ((a->tree ? 1 : 0) + (a->callers != NULL) + (a->diff != NULL) > 1) {
+        sg_cli_error("--tree/--inverted, --callers and --diff are separate views: pick one");
+        return 2;
+    }
     if (optind >= argc) {
         sg_cli_error("report needs a FILE to read");
         return 2;
     }
-    if (optind + 1 != argc) {
-        sg_cli_error("report reads one FILE (got '%s' too)", argv[optind + 1]);
+    a->paths = (const char **)&argv[optind];
+    a->npaths = (size_t)(argc - optind);
+    a->path = a->paths[0];
+    if (a->diff != NULL && a->npaths != 1) {
+        sg_cli_error("--diff compares one FILE with BEFORE (got %zu files)", a->npaths);
         return 2;
-    }
-    a->path = argv[optind];
-    return 0;
-}
-
-/* The thread mask for --thread: each value names threads by tid or name. */
-static int thread_mask(const sg_profile *p, const report_args *a, bool **mask)
-{
-    *mask = NULL;
-    if (a->nthreads == 0)
-        return 0;
-    *mask = calloc((size_t)p->threads.count + 1, sizeof **mask);
-    if (*mask == NULL) {
-        sg_cli_error("out of memory");
-        return 1;
-    }
-    for (size_t k = 0; k < a->nthreads; k++) {
-        const char *want = a->threads[k];
-        char *end;
-        unsigned long long tid = strtoull(want, &end, 10);
-        bool numeric = *want != '\0' && *end == '\0';
-        bool found = false;
-        for (uint32_t t = 0; t < p->threads.count; t++) {
-            if ((numeric && p->threads.tid[t] == tid) ||
-                strcmp(sg_strings_get(&p->strings, p->threads.name[t]), want) == 0) {
-                (*mask)[t] = true;
-                found = true;
-            }
-        }
-        if (!found) {
-            char list[512] = "";
-            size_t used = 0;
-            for (uint32_t t = 0; t < p->threads.count && used + 1 < sizeof list; t++)
-                used += (size_t)snprintf(
-                    list + used, sizeof list - used, "%s%s (%" PRIu64 ")", t ? ", " : "",
-                    sg_strings_get(&p->strings, p->threads.name[t]), p->threads.tid[t]);
-            sg_cli_error("no thread '%s' in %s (threads: %s)", want, a->path,
-                         p->threads.count ? list : "none");
-            free(*mask);
-            *mask = NULL;
-            return 1;
-        }
     }
     return 0;
 }
@@ -335,24 +385,24 @@ static void print_table(const sg_profile *p, const sg_ftable *t, const report_ar
         printf("... %zu more (--limit 0 shows all)\n", t->count - shown);
 }
 
-static void print_frame_line(const sg_profile *p, uint32_t stack)
+static void print_frame_line(const sg_stacks *stacks, const sg_profile *p, uint32_t stack)
 {
-    const sg_stack_row *row = &p->stacks.rows[stack];
+    const sg_stack_row *row = &stacks->rows[stack];
     printf("      %s (%s:%" PRIu32 ")\n", frame_name(p, row->frame), frame_file(p, row->frame),
            row->line);
 }
 
-static int print_stacks(const sg_profile *p, const sg_top_stack *top, size_t n, uint64_t whole,
-                        units u)
+/* top[] names rows of stacks (the view's table; its frames are p's). */
+static int print_stacks(const sg_stacks *stacks, const sg_profile *p, const sg_top_stack *top,
+                        size_t n, uint64_t whole, units u)
 {
     if (n == 0)
         return 0;
     printf("\nheaviest stacks (oldest frame first, newest last):\n");
     uint32_t max_depth = 0;
     for (size_t k = 0; k < n; k++)
-        max_depth = p->stacks.rows[top[k].stack].depth > max_depth
-                        ? p->stacks.rows[top[k].stack].depth
-                        : max_depth;
+        max_depth = stacks->rows[top[k].stack].depth > max_depth ? stacks->rows[top[k].stack].depth
+                                                                 : max_depth;
     uint32_t *path = malloc(((size_t)max_depth + 1) * sizeof *path);
     if (path == NULL) {
         sg_cli_error("out of memory");
@@ -368,7 +418,7 @@ static int print_stacks(const sg_profile *p, const sg_top_stack *top, size_t n, 
             printf(" in %" PRIu64 " samples", top[k].samples);
         printf("\n");
         uint32_t depth = 0;
-        for (uint32_t id = top[k].stack; id != SG_STACK_NONE; id = p->stacks.rows[id].parent)
+        for (uint32_t id = top[k].stack; id != SG_STACK_NONE; id = stacks->rows[id].parent)
             path[depth++] = id;
         /* path[] runs newest → oldest; print oldest first */
         for (uint32_t i = 0; i < depth; i++) {
@@ -379,7 +429,7 @@ static int print_stacks(const sg_profile *p, const sg_top_stack *top, size_t n, 
                 i += skipped - 1;
                 continue;
             }
-            print_frame_line(p, path[depth - 1 - from_root]);
+            print_frame_line(stacks, p, path[depth - 1 - from_root]);
         }
     }
     free(path);
@@ -390,6 +440,8 @@ static void print_header(const sg_profile *p, const sg_ftable *t, const report_a
                          const char *format)
 {
     printf("%s", strcmp(a->path, "-") == 0 ? "standard input" : a->path);
+    if (a->npaths > 1)
+        printf(" and %zu more", a->npaths - 1);
     if (format != NULL)
         printf(" (%s)", format);
     static const char *const kinds[] = {"functions", "lines", "files", "packages"};
@@ -404,7 +456,7 @@ static void print_header(const sg_profile *p, const sg_ftable *t, const report_a
         if (p->meta.duration_ns != 0)
             printf(" over %.2f s", (double)p->meta.duration_ns / 1e9);
         printf(", %" PRIu32 " thread%s", p->threads.count, p->threads.count == 1 ? "" : "s");
-        if (a->nthreads > 0)
+        if (a->view.nthreads > 0)
             printf(", only those named by --thread");
         printf("\n");
     }
@@ -428,8 +480,9 @@ static void json_frame(const sg_profile *p, uint32_t frame, uint32_t line)
     printf(", \"line\": %" PRIu32 "}", line);
 }
 
-static void print_json(const sg_profile *p, const sg_ftable *t, const sg_top_stack *top,
-                       size_t ntop, const report_args *a, const char *format)
+static void print_json(const sg_stacks *stacks, const sg_profile *p, const sg_ftable *t,
+                       const sg_top_stack *top, size_t ntop, const report_args *a,
+                       const char *format)
 {
     static const char *const by_names[] = {"function", "line", "file", "package"};
     static const char *const unit_names[] = {"samples", "nanoseconds", "calls"};
@@ -479,13 +532,13 @@ static void print_json(const sg_profile *p, const sg_ftable *t, const sg_top_sta
         printf("%s\n  {\"weight\": %" PRIu64 ", \"samples\": %" PRIu64 ", \"frames\": [",
                k ? "," : "", top[k].weight, top[k].samples);
         /* oldest first: count the depth, then walk down from the root */
-        uint32_t depth = p->stacks.rows[top[k].stack].depth;
+        uint32_t depth = stacks->rows[top[k].stack].depth;
         for (uint32_t i = 0; i < depth; i++) {
             uint32_t id = top[k].stack;
             for (uint32_t up = depth - 1 - i; up > 0; up--)
-                id = p->stacks.rows[id].parent;
+                id = stacks->rows[id].parent;
             printf("%s", i ? ", " : "");
-            json_frame(p, p->stacks.rows[id].frame, p->stacks.rows[id].line);
+            json_frame(p, stacks->rows[id].frame, stacks->rows[id].line);
         }
         printf("]}");
     }
@@ -513,53 +566,139 @@ static const char *detected_format(const char *path, const char *forced)
     return fmt != NULL ? fmt->name : NULL;
 }
 
+/* Load FILE, or every FILE merged into one profile (sg_merge: threads of
+ * each input kept apart, times from each input's own start). */
+static int load_inputs(const report_args *a, sg_profile **out)
+{
+    char err[1024];
+    sg_profile **each = calloc(a->npaths, sizeof *each);
+    if (each == NULL) {
+        sg_cli_error("out of memory");
+        return 1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < a->npaths && rc == 0; i++) {
+        if (sg_profile_load(a->paths[i], a->format, NULL, &each[i], err, sizeof err) != 0) {
+            sg_cli_error("%s", err);
+            rc = 1;
+        }
+    }
+    if (rc == 0 && a->npaths == 1) {
+        *out = each[0];
+        each[0] = NULL;
+    } else if (rc == 0 && sg_merge((const sg_profile *const *)each, a->paths, a->npaths,
+                                   SG_MERGE_TIMES_KEPT, out) != 0) {
+        sg_cli_error("cannot merge the %zu files (out of memory, or a mix of pstats and "
+                     "sampled profiles)",
+                     a->npaths);
+        rc = 1;
+    }
+    for (size_t i = 0; i < a->npaths; i++)
+        sg_profile_free(each[i]);
+    free(each);
+    return rc;
+}
+
+/* Resolve the command line's view over p (named path in errors). */
+static int resolve_view(const sg_profile *p, const char *path, const report_args *a,
+                        sg_report_view *v, sg_view_resolved *rv)
+{
+    memset(rv, 0, sizeof *rv);
+    if (sg_report_view_build(p, path, &a->view, v) != 0)
+        return 1;
+    if (sg_view_resolve(p, &v->view, rv) != 0) {
+        sg_cli_error("cannot apply the view to %s (out of memory)", path);
+        return 1;
+    }
+    return 0;
+}
+
+/* The function table and heaviest stacks: the default view. */
+static int report_table(const sg_profile *p, const report_args *a, const sg_view *view,
+                        const sg_view_resolved *rv)
+{
+    const char *format = a->npaths == 1 ? detected_format(a->path, a->format) : "merged";
+    sg_ftable t;
+    sg_top_stack *top = NULL;
+    size_t ntop = 0;
+    sg_ftable_options o = {.by = a->by, .sort = a->sort, .view = view};
+    if (sg_ftable_build(p, &o, &t) != 0 || sg_top_stacks_view(rv, a->stacks, &top, &ntop) != 0) {
+        sg_cli_error("out of memory analysing %s", a->path);
+        return 1;
+    }
+    int rc = 0;
+    if (a->json) {
+        print_json(rv->stacks, p, &t, top, ntop, a, format);
+    } else {
+        print_header(p, &t, a, format);
+        print_table(p, &t, a);
+        if (!p->meta.has_stacks && a->stacks > 0)
+            printf("\nstacks: not available (pstats records no call stacks)\n");
+        else
+            rc = print_stacks(rv->stacks, p, top, ntop, t.total_weight, pick_units(p, &t));
+    }
+    sg_ftable_free(&t);
+    free(top);
+    return rc;
+}
+
+/* --diff BEFORE: the same view over both files. */
+static int report_diff(const report_args *a, const sg_view_resolved *after_rv)
+{
+    char err[1024];
+    sg_profile *before = NULL;
+    if (sg_profile_load(a->diff, a->format, NULL, &before, err, sizeof err) != 0) {
+        sg_cli_error("%s", err);
+        return 1;
+    }
+    sg_report_view v;
+    sg_view_resolved rv;
+    int rc = resolve_view(before, a->diff, a, &v, &rv);
+    if (rc == 0)
+        rc = sg_report_diff(&rv, after_rv, a->diff, a->path, a->sort == SG_FTABLE_SORT_TOTAL,
+                            a->limit, a->json);
+    sg_view_resolved_free(&rv);
+    sg_report_view_free(&v);
+    sg_profile_free(before);
+    return rc;
+}
+
 int sg_cmd_report(int argc, char **argv)
 {
     report_args a;
     int rc = parse_report_args(argc, argv, &a);
-    if (rc != 0) {
-        free(a.threads);
+    if (rc != 0)
         return rc < 0 ? 0 : rc;
-    }
     sg_profile *p = NULL;
-    char err[1024];
-    if (sg_profile_load(a.path, a.format, NULL, &p, err, sizeof err) != 0) {
-        sg_cli_error("%s", err);
-        free(a.threads);
+    if (load_inputs(&a, &p) != 0)
         return 1;
-    }
-    const char *format = detected_format(a.path, a.format);
-    bool *mask = NULL;
-    sg_ftable t;
-    sg_top_stack *top = NULL;
-    size_t ntop = 0;
-    rc = thread_mask(p, &a, &mask);
+    sg_report_view v;
+    sg_view_resolved rv;
+    rc = resolve_view(p, a.path, &a, &v, &rv);
     if (rc == 0) {
-        sg_ftable_options o = {.by = a.by, .sort = a.sort, .threads = mask};
-        if (sg_ftable_build(p, &o, &t) != 0 || sg_top_stacks(p, mask, a.stacks, &top, &ntop) != 0) {
-            sg_cli_error("out of memory analysing %s", a.path);
-            rc = 1;
+        if (a.tree) {
+            sg_report_tree_opts o = {.inverted = a.inverted,
+                                     .min_percent = a.min_percent,
+                                     .max_depth = (uint32_t)a.depth,
+                                     .json = a.json};
+            rc = sg_report_tree(&rv, &o);
+        } else if (a.callers != NULL) {
+            uint32_t frame;
+            rc = sg_report_find_function(p, a.path, "--callers", a.callers, &frame);
+            if (rc == 0)
+                rc = sg_report_callers(&rv, frame, a.limit, a.json);
+        } else if (a.diff != NULL) {
+            rc = report_diff(&a, &rv);
         } else {
-            if (a.json) {
-                print_json(p, &t, top, ntop, &a, format);
-            } else {
-                print_header(p, &t, &a, format);
-                print_table(p, &t, &a);
-                if (!p->meta.has_stacks && a.stacks > 0)
-                    printf("\nstacks: not available (pstats records no call stacks)\n");
-                else
-                    rc = print_stacks(p, top, ntop, t.total_weight, pick_units(p, &t));
-            }
-            sg_ftable_free(&t);
+            rc = report_table(p, &a, &v.view, &rv);
         }
     }
     if (fflush(stdout) != 0 && rc == 0) {
         sg_cli_error("cannot write the report to standard output");
         rc = 1;
     }
-    free(top);
-    free(mask);
-    free(a.threads);
+    sg_view_resolved_free(&rv);
+    sg_report_view_free(&v);
     sg_profile_free(p);
     return rc;
 }

@@ -128,12 +128,10 @@ int sg_query_treemap(sg_query *q)
     sg_jbuf_u64(out, tm.total_weight);
     sg_jbuf_puts(out, ",\"packages\":[");
     for (uint32_t i = 0; i < tm.packages.count; i++) {
-        static const char *const kinds[] = {"own", "stdlib", "site", "builtin", "other"};
-        int k = tm.packages.items[i].kind;
         sg_jbuf_puts(out, i ? ",{\"name\":" : "{\"name\":");
         sg_jbuf_str(out, tm.packages.items[i].name);
         sg_jbuf_puts(out, ",\"kind\":");
-        sg_jbuf_str(out, k >= 0 && k < 5 ? kinds[k] : "other");
+        sg_jbuf_str(out, sg_package_kind_key(tm.packages.items[i].kind));
         sg_jbuf_char(out, '}');
     }
     sg_jbuf_puts(out, "],\"cells\":{");

@@ -162,20 +162,15 @@ static int parse_hide(const char *key, const char *v, sg_view_args *out, char *e
 
 static int parse_kinds(const char *key, const char *v, sg_view *view, char *err, size_t errlen)
 {
-    static const char *const names[] = {"own", "stdlib", "site", "builtin", "other"};
-    static const int kinds[] = {SG_PACKAGE_OWN, SG_PACKAGE_STDLIB, SG_PACKAGE_SITE,
-                                SG_PACKAGE_BUILTIN, SG_PACKAGE_OTHER};
     size_t pos = 0, a, b;
     while (next_item(v, &pos, &a, &b)) {
-        size_t k = 0;
-        while (k < 5 && !item_is(v, a, b, names[k]))
-            k++;
-        if (k == 5) {
+        int kind = sg_package_kind_from_key(v + a, b - a);
+        if (kind < 0) {
             snprintf(err, errlen, "parameter %s: '%.*s' is not own, stdlib, site, builtin or other",
                      key, (int)(b - a > 32 ? 32 : b - a), v + a);
             return -1;
         }
-        view->hide_kinds |= SG_VIEW_HIDE_KIND(kinds[k]);
+        view->hide_kinds |= SG_VIEW_HIDE_KIND(kind);
     }
     return 0;
 }
