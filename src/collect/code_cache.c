@@ -45,6 +45,7 @@ struct sg_code_cache {
     sg_code_info *infos; /* by id */
     size_t ninfos, cap_infos;
     uint32_t epoch;
+    uint64_t generation; /* see sg_code_cache_generation */
     uint64_t misses, revalidations;
     sg_line_memo memo[SG_LINE_MEMO_SIZE];
 };
@@ -68,6 +69,7 @@ sg_code_cache *sg_code_cache_new(sg_target *target, sg_code_announce_fn announce
     c->nslots = 1024;
     c->slots = calloc(c->nslots, sizeof *c->slots);
     c->epoch = 1;
+    c->generation = 1; /* a slot's memo starts at 0: never current */
     if (!c->slots) {
         free(c);
         return NULL;
@@ -247,6 +249,7 @@ static int sg_code_load(sg_code_cache *c, sg_code_entry *e, uint64_t addr, const
         return -1;
     }
     c->misses++;
+    c->generation++;
     bool was_empty = e->addr == 0;
     free(e->linetable);
     *e = fresh;
@@ -269,6 +272,7 @@ static sg_code_entry *sg_code_lookup(sg_code_cache *c, uint64_t addr, uint64_t g
         e->epoch = c->epoch;
         e->globals = globals;
         c->revalidations++;
+        c->generation++;
         return e;
     }
     if (e->addr == 0 && (c->used + 1) * 2 > c->nslots) {
@@ -278,7 +282,7 @@ static sg_code_entry *sg_code_lookup(sg_code_cache *c, uint64_t addr, uint64_t g
     }
     if (sg_code_load(c, e, addr, head) != 0)
         return NULL;
-    e->globals = globals;
+    e->globals = globals; /* sg_code_load moved the generation on */
     return e;
 }
 
@@ -328,6 +332,12 @@ int sg_code_cache_resolve(sg_code_cache *c, uint64_t code_addr, uint64_t globals
 void sg_code_cache_new_epoch(sg_code_cache *c)
 {
     c->epoch++;
+    c->generation++;
+}
+
+uint64_t sg_code_cache_generation(const sg_code_cache *c)
+{
+    return c->generation;
 }
 
 const sg_code_info *sg_code_cache_info(const sg_code_cache *c, uint32_t id)

@@ -54,6 +54,13 @@ int sg_code_cache_resolve(sg_code_cache *cache, uint64_t code_addr, uint64_t glo
 
 void sg_code_cache_new_epoch(sg_code_cache *cache);
 
+/* A number that changes whenever a resolution could come out differently
+ * (an entry loaded, replaced or re-validated, a new epoch). While it stays
+ * the same, resolving the same (code, globals, position) again gives the
+ * same id and line without a lookup: the sampler keeps last round's
+ * answers per thread on that promise. */
+uint64_t sg_code_cache_generation(const sg_code_cache *cache);
+
 /* The info of an id resolved before, or NULL. */
 const sg_code_info *sg_code_cache_info(const sg_code_cache *cache, uint32_t id);
 

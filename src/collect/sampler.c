@@ -38,6 +38,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "collect/sampler_internal.h"
 
@@ -66,6 +67,9 @@ sg_sampler *sg_sampler_new(sg_target *t, const sg_sampler_config *cfg, const sg_
         s->cfg.max_depth = SG_DEFAULT_MAX_DEPTH;
     s->sink = *sink;
     s->tid_finder.offset = -1;
+    s->anchor.fd = -1;
+    if (t->pid != getpid())
+        sg_switch_watch_open(&s->anchor, t->pid); /* before the loop: see sampler_internal.h */
     s->codes = sg_code_cache_new(t, sg_sampler_announce_code, s);
     s->names = sg_thread_names_new(t);
     s->raw = malloc(s->cfg.max_depth * sizeof *s->raw);
@@ -88,6 +92,7 @@ void sg_sampler_free(sg_sampler *s)
     free(s->offs);
     free(s->raw);
     free(s->refs);
+    sg_switch_watch_close(&s->anchor);
     sg_copies_free(&s->copies);
     sg_code_cache_free(s->codes);
     sg_thread_names_free(s->names);
@@ -513,6 +518,54 @@ static int sg_stack_is_whole(sg_sampler *s, const sg_slot *slot, int read_more)
            last >= slot->top_lo && last <= top_end;
 }
 
+/* Resolves this round's frames (s->raw, newest first) into slot->memo,
+ * oldest first. The oldest frames rarely change between rounds: as long
+ * as they match last round's, with the code cache unchanged since, their
+ * answers stand (see sg_code_cache_generation), and only the frames above
+ * are looked up. Returns 0, -1 when a frame does not resolve (a torn
+ * read; the memo is then forgotten), or -ENOMEM. */
+static int sg_resolve_frames(sg_sampler *s, sg_slot *slot, uint32_t depth)
+{
+    if (depth > slot->memo_cap) {
+        uint32_t cap = depth < 64 ? 64 : depth * 2;
+        sg_frame_memo *memo = realloc(slot->memo, cap * sizeof *memo);
+        if (!memo)
+            return -ENOMEM;
+        slot->memo = memo;
+        slot->memo_cap = cap;
+    }
+    uint64_t generation = sg_code_cache_generation(s->codes);
+    uint32_t same = 0;
+    if (slot->memo_generation == generation) {
+        uint32_t most = depth < slot->memo_depth ? depth : slot->memo_depth;
+        while (same < most) {
+            const sg_raw_frame *r = &s->raw[depth - 1 - same];
+            const sg_frame_memo *m = &slot->memo[same];
+            if (m->code != r->code || m->globals != r->globals || m->position != r->position)
+                break;
+            same++;
+        }
+    }
+    slot->memo_depth = 0; /* until every frame below is settled */
+    for (uint32_t j = same; j < depth; j++) {
+        const sg_raw_frame *r = &s->raw[depth - 1 - j];
+        sg_frame_memo *m = &slot->memo[j];
+        *m = (sg_frame_memo){r->code, r->globals, r->position, {SG_MEMO_SKIPPED, -1}};
+        if (r->code == 0 || (s->t->syms.none && r->code == s->t->syms.none))
+            continue; /* entry frames, and 3.13 shim frames that run None */
+        if (sg_code_cache_resolve(s->codes, r->code, r->globals, r->position, &m->ref.code_id,
+                                  &m->ref.line) != 0)
+            return -1;
+    }
+    /* A lookup above that loaded or re-validated an entry moved the
+     * generation on: the memo is then kept for nothing next round (its
+     * answers are right for this one: two frames of one snapshot that run
+     * the same code address run the same code object). */
+    slot->memo_generation = sg_code_cache_generation(s->codes) == generation ? generation : 0;
+    slot->memo_depth = depth;
+    return 0;
+}
+
 static int sg_emit_thread(sg_sampler *s, sg_slot *slot, uint64_t now_ns)
 {
     uint64_t reads_before = s->t->mem->syscalls;
@@ -536,16 +589,17 @@ static int sg_emit_thread(sg_sampler *s, sg_slot *slot, uint64_t now_ns)
         return SG_EMIT_TORN;
     }
     sg_keep_hints(slot, s->raw, depth);
+    if ((rc = sg_resolve_frames(s, slot, depth)) != 0) {
+        if (rc == -ENOMEM)
+            return rc;
+        slot->torn = 1;
+        return SG_EMIT_TORN;
+    }
     uint32_t n = 0;
     for (uint32_t i = 0; i < depth; i++) {
-        if (s->raw[i].code == 0 || (s->t->syms.none && s->raw[i].code == s->t->syms.none))
-            continue; /* entry frames, and 3.13 shim frames that run None */
-        if (sg_code_cache_resolve(s->codes, s->raw[i].code, s->raw[i].globals, s->raw[i].position,
-                                  &s->refs[n].code_id, &s->refs[n].line) != 0) {
-            slot->torn = 1;
-            return SG_EMIT_TORN;
-        }
-        n++;
+        const sg_frame_ref *ref = &slot->memo[depth - 1 - i].ref;
+        if (ref->code_id != SG_MEMO_SKIPPED)
+            s->refs[n++] = *ref;
     }
     if (n == 0)
         return 0;

@@ -9,7 +9,8 @@
  *
  * Hot path rules: a round costs one batched read for all threads in the
  * steady state (a second when a thread's frames moved, see sampler.c),
- * one schedstat pread per thread, allocates nothing
+ * no syscall for on-CPU state where the kernel gives us switch records
+ * (else one schedstat pread per thread; thread_cpu.h), allocates nothing
  * (scratch is sized once and grown only on rare misses), and never emits a
  * stack it could not validate: a torn or failed walk is counted and dropped.
  */

@@ -28,6 +28,14 @@ typedef struct sg_spec_plan {
     size_t cframe, cframe_alt, top, check, last;
 } sg_spec_plan;
 
+/* One frame of a thread's last emitted stack and what it resolved to
+ * (ref.code_id SG_MEMO_SKIPPED: an entry or shim frame, not emitted). */
+#define SG_MEMO_SKIPPED UINT32_MAX
+typedef struct sg_frame_memo {
+    uint64_t code, globals, position;
+    sg_frame_ref ref;
+} sg_frame_memo;
+
 /* One thread of the target, and what last round learned about it. */
 typedef struct sg_slot {
     uint64_t tstate;
@@ -48,6 +56,12 @@ typedef struct sg_slot {
     uint32_t nhints;
     uint64_t frame_loc; /* where the frame pointer lives (re-read to catch tears) */
     int walked;         /* walked last round */
+    /* Its last emitted stack, oldest frame first: frames that are the same
+     * this round (the same code, globals and position, with the code cache
+     * at the same generation) reuse their answers instead of a lookup. */
+    sg_frame_memo *memo;
+    uint32_t memo_depth, memo_cap;
+    uint64_t memo_generation;
     /* This round. */
     size_t tstate_off;
     size_t cframe_off;         /* batch one's read of last round's _PyCFrame */
@@ -81,6 +95,10 @@ struct sg_sampler {
     sg_frame_ref *refs;
     sg_pthread_tid tid_finder;
     sg_sampler_stats stats;
+    /* Keeps the kernel's switch records on for the whole recording, so a
+     * thread's watch costs microseconds, not the ~10 ms of the first one
+     * (thread_switches.h); fd -1 when unused. */
+    sg_switch_watch anchor;
 };
 
 static inline uint64_t sg_u64(const uint8_t *p, int32_t off)

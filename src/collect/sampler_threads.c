@@ -53,6 +53,7 @@ void sg_sampler_release_slot(sg_slot *slot)
 {
     sg_thread_cpu_close(&slot->cpu);
     free(slot->hints);
+    free(slot->memo);
 }
 
 void sg_sampler_name_threads(sg_sampler *s, uint64_t now_ns)

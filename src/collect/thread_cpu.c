@@ -35,8 +35,48 @@ void sg_thread_cpu_open(sg_thread_cpu *c, pid_t pid, pid_t tid)
     struct timespec ts;
     c->clock = (clockid_t)((~(unsigned)tid) << 3) | 6;
     c->own = pid == getpid() && tid > 0 && clock_gettime(c->clock, &ts) == 0;
-    if (!c->own)
-        c->schedstat_fd = sg_open_task_file(pid, tid, "schedstat");
+    if (c->own)
+        return;
+    c->schedstat_fd = sg_open_task_file(pid, tid, "schedstat");
+    /* Only a thread we can read at all is worth a watch (and a dead tid
+     * must keep saying -1 through schedstat). */
+    c->watched = c->schedstat_fd >= 0 && sg_switch_watch_open(&c->watch, tid) == 0;
+    if (c->watched) {
+        close(c->schedstat_fd); /* not read while watched: keep fds to one per thread */
+        c->schedstat_fd = -1;
+    }
+}
+
+/* A watched thread: what its switch records say (see thread_cpu.h). */
+static int sg_watched_thread_sample(sg_thread_cpu *c, uint64_t now_ns)
+{
+    switch (sg_switch_watch_read(&c->watch)) {
+    case SG_SWITCH_QUIET:
+        if (!c->state_known) {
+            /* The first reading, or one after lost records: ask once. A
+             * switch after this answer shows up as a record next time. */
+            c->running = sg_running_now(c) > 0;
+            c->state_known = true;
+        }
+        break;
+    case SG_SWITCH_NOW_IN:
+        c->last_change_ns = now_ns;
+        c->running = c->state_known = true;
+        return 1;
+    case SG_SWITCH_NOW_OUT:
+        c->last_change_ns = now_ns;
+        c->running = false;
+        c->state_known = true;
+        return 1; /* it ran during the interval */
+    case SG_SWITCH_UNKNOWN:
+        c->last_change_ns = now_ns;
+        c->state_known = false;
+        return 1;
+    case SG_SWITCH_GONE:
+        return -1;
+    }
+    c->have_reading = true;
+    return c->running;
 }
 
 /* Our own thread: did its CPU clock move since the last reading? */
@@ -72,6 +112,8 @@ int sg_thread_cpu_sample(sg_thread_cpu *c, uint64_t now_ns)
 {
     if (c->own)
         return sg_own_thread_sample(c, now_ns);
+    if (c->watched)
+        return sg_watched_thread_sample(c, now_ns);
     if (c->schedstat_fd < 0)
         return -1;
     char buf[96];
@@ -113,5 +155,8 @@ void sg_thread_cpu_close(sg_thread_cpu *c)
         close(c->schedstat_fd);
     if (c->wchan_fd >= 0)
         close(c->wchan_fd);
+    if (c->watched)
+        sg_switch_watch_close(&c->watch);
+    c->watched = false;
     c->schedstat_fd = c->wchan_fd = -1;
 }

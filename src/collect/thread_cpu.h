@@ -21,6 +21,14 @@
  * Files stay open between samples: a pread on a kept descriptor costs a
  * third of an open+read+close.
  *
+ * Cheaper still, where the kernel allows it: the thread's context-switch
+ * records (thread_switches.h), read from a ring we map, no syscall at all.
+ * A sample that finds none knows the thread kept its state since the
+ * previous one; one that finds some knows it ran, and from the last record
+ * whether it runs now. The first reading (and one after lost records)
+ * asks wchan once. schedstat is then only the fallback, when
+ * perf_event_open is refused.
+ *
  * A thread of our own process (the in-process sampler, pid == getpid())
  * is asked its CPU clock instead: clock_gettime on the thread's CPU clock
  * id (what pthread_getcpuclockid returns, built from the tid), which the
@@ -37,11 +45,15 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "collect/thread_switches.h"
+
 typedef struct sg_thread_cpu {
     pid_t pid, tid;
     int schedstat_fd;          /* -1 when closed or unavailable */
     int wchan_fd;              /* opened the first time it is needed */
     bool own;                  /* a thread of this process: read its CPU clock */
+    bool watched;              /* its switch records are read instead of schedstat */
+    sg_switch_watch watch;     /* when watched */
     clockid_t clock;           /* its CPU clock, when own */
     uint64_t run_ns, switches; /* last reading */
     uint64_t last_change_ns;   /* when the reading last changed */
