@@ -1,14 +1,17 @@
 """Workload of bench/inprocess-slowdown: deterministic CPU-bound pure-Python
-work split between two functions, `part_a` and `part_b`, whose true share of
-the time the `timed` mode measures by timing every call.
+work split between two functions, `part_a` and `part_b`, each call of which
+is timed (perf_counter_ns) in the same run the profiler watches: the true
+split of that very run, so the load of a shared machine, which moves the
+split from run to run, moves the truth with it.
 
     python inprocess_workload.py MODE PROFILER UNITS [OPTION]
 
-MODE: `timed` (each call timed with perf_counter_ns: the true split) or
-`both`. PROFILER:
-none, spyglass (OPTION = rate in Hz), pyinstrument, dask (OPTION = interval
-in ms), cprofile. Prints one JSON line: wall seconds of the timed work, the
-share of part_a the profiler saw, and the profiler's own numbers.
+MODE: `both` (part_a then part_b per unit), `a` or `b`. PROFILER: none,
+spyglass (OPTION = rate in Hz), spyglass-kernel (the same with kernel
+copies instead of guarded memcpy), pyinstrument, dask (OPTION = interval in
+ms), cprofile. Prints one JSON line: wall seconds and the main thread's CPU
+seconds of the work, the true share of part_a, the share the profiler saw
+(and on how many samples), and the profiler's own numbers.
 """
 
 import json
@@ -34,70 +37,71 @@ def part_b(seed):
 
 
 def work(mode, units):
-    total = 0
-    for seed in range(units):
-        if mode in ("a", "both"):
-            total += part_a(seed)
-        if mode in ("b", "both"):
-            total += part_b(seed)
-    return total
-
-
-def timed_work(units):
-    """The true split: each call timed, interleaved exactly as in `both`."""
+    """Runs the work; returns the true share of part_a (None unless both)."""
     clock = time.perf_counter_ns
     ta = tb = 0
     for seed in range(units):
-        t0 = clock()
-        part_a(seed)
-        t1 = clock()
-        part_b(seed)
-        t2 = clock()
-        ta += t1 - t0
-        tb += t2 - t1
-    return ta / (ta + tb)
+        if mode in ("a", "both"):
+            t0 = clock()
+            part_a(seed)
+            ta += clock() - t0
+        if mode in ("b", "both"):
+            t0 = clock()
+            part_b(seed)
+            tb += clock() - t0
+    return ta / (ta + tb) if mode == "both" else None
 
 
 def share_from_stacks(stacks):
+    a, b = counts_from_stacks(stacks)
+    return a / (a + b) if a + b else None
+
+
+def counts_from_stacks(stacks):
     a = sum(n for s, n in stacks.items() if any(f.startswith("part_a ") for f in s))
     b = sum(n for s, n in stacks.items() if any(f.startswith("part_b ") for f in s))
-    return a / (a + b) if a + b else None
+    return a, b
+
+
+class Timed:
+    """Wall and main-thread CPU time of the work, and its true split."""
+
+    def __init__(self, out):
+        self.out = out
+
+    def run(self, mode, units):
+        t0, c0 = time.perf_counter(), time.thread_time()
+        self.out["true_share_a"] = work(mode, units)
+        self.out["wall"] = time.perf_counter() - t0
+        self.out["cpu"] = time.thread_time() - c0
 
 
 def main():
     mode, prof, units = sys.argv[1], sys.argv[2], int(sys.argv[3])
     opt = float(sys.argv[4]) if len(sys.argv) > 4 else 0
     out = {"share_a": None}
-    if mode == "timed":
-        t0 = time.perf_counter()
-        out["share_a"] = timed_work(units)
-        out["wall"] = time.perf_counter() - t0
-    elif prof == "none":
-        t0 = time.perf_counter()
-        work(mode, units)
-        out["wall"] = time.perf_counter() - t0
-    elif prof == "spyglass":
+    timed = Timed(out)
+    if prof == "none":
+        timed.run(mode, units)
+    elif prof in ("spyglass", "spyglass-kernel"):
         import spyglass
-        p = spyglass.Profiler(rate=opt, gc=False)
+        p = spyglass.Profiler(rate=opt, gc=False,
+                              memory="kernel" if prof == "spyglass-kernel" else "auto")
         p.start()
-        t0 = time.perf_counter()
-        work(mode, units)
-        out["wall"] = time.perf_counter() - t0
+        timed.run(mode, units)
         p.stop()
-        snap = p.snapshot()
-        out["share_a"] = share_from_stacks(snap.stacks())
+        a, b = counts_from_stacks(p.snapshot().stacks())
+        out["share_a"] = a / (a + b) if a + b else None
+        out["n_ab"] = a + b
         s = p.stats()
-        out["samples"] = s["samples"]
-        out["rounds"] = s["rounds"]
-        out["sampler_cpu_ns"] = s["sampler_cpu_ns"]
-        out["reads"] = s["reads"]
+        for key in ("samples", "rounds", "sampler_cpu_ns", "reads", "torn", "late", "missed",
+                    "work_median_ns", "work_mean_ns", "memory_source"):
+            out[key] = s[key]
     elif prof == "pyinstrument":
         import pyinstrument
         p = pyinstrument.Profiler(interval=0.001)
         p.start()
-        t0 = time.perf_counter()
-        work(mode, units)
-        out["wall"] = time.perf_counter() - t0
+        timed.run(mode, units)
         session = p.stop()
         a = b = 0.0
         stack = [session.root_frame()] if session.root_frame() else []
@@ -116,9 +120,7 @@ def main():
         log = profile.watch(thread_id=threading.get_ident(), interval=f"{opt}ms", cycle="200ms",
                             stop=stop.is_set)
         time.sleep(0.05)
-        t0 = time.perf_counter()
-        work(mode, units)
-        out["wall"] = time.perf_counter() - t0
+        timed.run(mode, units)
         stop.set()
         # the log holds one state per 200 ms cycle (the last partial one is
         # not logged); merge them
@@ -136,15 +138,14 @@ def main():
             else:
                 todo.extend(node.get("children", {}).values())
         out["share_a"] = a / (a + b) if a + b else None
+        out["n_ab"] = a + b
         out["rounds"] = merged.get("count", 0)
     elif prof == "cprofile":
         import cProfile
         import pstats
         p = cProfile.Profile()
         p.enable()
-        t0 = time.perf_counter()
-        work(mode, units)
-        out["wall"] = time.perf_counter() - t0
+        timed.run(mode, units)
         p.disable()
         st = pstats.Stats(p).stats
         a = sum(v[3] for k, v in st.items() if k[2] == "part_a")

@@ -39,15 +39,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 NAME = "spyglass"
 
-# The sampler (all of src/collect) and the parts of src/profile the model,
-# the recorder, the .sgl writer/reader and collapsed export need.
-COLLECT = [
-    "layout.c", "debug_offsets.c", "layout_py39.c", "layout_py310.c", "layout_py311.c",
-    "layout_py312.c", "layout_py313.c", "linetable.c", "pystring.c", "mem.c", "mem_process.c",
-    "mem_self.c", "proc_maps.c", "elf_symbols.c", "target.c", "thread_cpu.c", "pthread_tid.c",
-    "code_cache.c", "frame_copies.c", "stack_walk.c", "sampler.c", "sampler_threads.c",
-    "sampling_loop.c", "target_set.c", "thread_names.c",
-]
+# The sampler: every C file of src/collect (globbed, so a file the sampler
+# gains there is built here too; each is in src/collect/CMakeLists.txt's
+# sg_collect), and the parts of src/profile the model, the recorder, the
+# .sgl writer/reader and collapsed export need.
+def _collect_files(root):
+    return sorted(p.name for p in (Path(root) / "src" / "collect").glob("*.c"))
+
+
 PROFILE = [
     "status.c", "grow.c", "hash.c", "sort.c", "string_table.c", "frame_table.c",
     "stack_table.c", "sample_table.c", "thread_table.c", "event_table.c", "source_table.c",
@@ -68,7 +67,7 @@ def version(root=ROOT):
 
 
 def core_sources(root=ROOT):
-    return ([root / "src" / "collect" / f for f in COLLECT] +
+    return ([root / "src" / "collect" / f for f in _collect_files(root)] +
             [root / "src" / "profile" / f for f in PROFILE] +
             [root / "python" / "ext" / f for f in GLUE])
 

@@ -6,8 +6,10 @@
  *
  * It is `spyglass record --pid getpid()` without the process boundary: the
  * same target attach, sampler, recorder and model; only the memory source
- * differs (mem_self.c: copies through the kernel, so a stale pointer costs
- * an error code, never a fault in the host).
+ * differs: guarded memcpy (mem_guarded.h: a stale pointer costs a caught
+ * fault and an error code, never a crash of the host), or copies through
+ * the kernel (mem_self.c) when asked, or when the host took the SIGSEGV
+ * handler over (checked at start, at resume and once a second).
  *
  * Threads and locks:
  *   - The sampler thread never takes the GIL and calls no Python API. It
@@ -39,16 +41,21 @@ typedef struct sg_inproc_config {
     enum sg_sample_mode mode;
     uint64_t window_ns;   /* 0: one profile for the whole recording */
     uint32_t history;     /* windows kept when window_ns > 0 (>= 1) */
-    unsigned mem_flags;   /* SG_MEM_SELF_FD forces the /proc/self/mem fallback */
+    unsigned mem_flags;   /* 0: guarded memcpy; SG_MEM_SELF_KERNEL: kernel copies
+                             (process_vm_readv, else /proc/self/mem); SG_MEM_SELF_FD:
+                             /proc/self/mem */
     uint64_t main_interp; /* the main PyInterpreterState (sub-interpreters are not sampled) */
 } sg_inproc_config;
 
 typedef struct sg_inproc_stats {
     uint64_t rounds, samples, torn, failed, syscalls;
     uint64_t late, missed;
+    uint64_t faults;         /* faults the guarded source caught (failed reads) */
     uint64_t sampler_cpu_ns; /* CPU time of the sampler thread */
-    uint64_t elapsed_ns;     /* since start */
-    uint32_t windows;        /* profiles held (history + current) */
+    uint64_t work_median_ns; /* one round's own work: median, and mean */
+    uint64_t work_mean_ns;
+    uint64_t elapsed_ns; /* since start */
+    uint32_t windows;    /* profiles held (history + current) */
     int running, paused, forked;
     const char *mem_method;
 } sg_inproc_stats;

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "collect/mem.h"
+#include "collect/mem_guarded.h"
 #include "inproc.h"
 #include "profile/export_collapsed.h"
 #include "profile/sgl.h"
@@ -266,8 +267,13 @@ static int sampler_init(SamplerObject *self, PyObject *args, PyObject *kw)
     cfg.history = history;
     if (strcmp(mem, "fd") == 0)
         cfg.mem_flags = SG_MEM_SELF_FD;
+    else if (strcmp(mem, "kernel") == 0)
+        cfg.mem_flags = SG_MEM_SELF_KERNEL;
     else if (strcmp(mem, "auto") != 0) {
-        PyErr_SetString(PyExc_ValueError, "mem is 'auto' or 'fd'");
+        PyErr_Format(PyExc_ValueError,
+                     "mem is 'auto' (guarded memcpy), 'kernel' (process_vm_readv) or 'fd' "
+                     "(/proc/self/mem), not '%s'",
+                     mem);
         return -1;
     }
     cfg.main_interp = (uint64_t)(uintptr_t)PyInterpreterState_Main();
@@ -412,16 +418,18 @@ static PyObject *sampler_stats(SamplerObject *self, PyObject *unused)
         return NULL;
     sg_inproc_stats s;
     sg_inproc_get_stats(self->ip, &s);
-    return Py_BuildValue("{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:I,s:O,s:O,s:O,s:s,s:s}", "rounds",
-                         (unsigned long long)s.rounds, "samples", (unsigned long long)s.samples,
-                         "torn", (unsigned long long)s.torn, "failed", (unsigned long long)s.failed,
-                         "reads", (unsigned long long)s.syscalls, "late",
-                         (unsigned long long)s.late, "missed", (unsigned long long)s.missed,
-                         "sampler_cpu_ns", (unsigned long long)s.sampler_cpu_ns, "elapsed_ns",
-                         (unsigned long long)s.elapsed_ns, "windows", s.windows, "running",
-                         s.running ? Py_True : Py_False, "paused", s.paused ? Py_True : Py_False,
-                         "forked", s.forked ? Py_True : Py_False, "memory_source", s.mem_method,
-                         "error", sg_inproc_error(self->ip));
+    return Py_BuildValue(
+        "{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:I,s:O,s:O,s:O,s:s,s:s}", "rounds",
+        (unsigned long long)s.rounds, "samples", (unsigned long long)s.samples, "torn",
+        (unsigned long long)s.torn, "failed", (unsigned long long)s.failed, "reads",
+        (unsigned long long)s.syscalls, "late", (unsigned long long)s.late, "missed",
+        (unsigned long long)s.missed, "faults", (unsigned long long)s.faults, "work_median_ns",
+        (unsigned long long)s.work_median_ns, "work_mean_ns", (unsigned long long)s.work_mean_ns,
+        "sampler_cpu_ns", (unsigned long long)s.sampler_cpu_ns, "elapsed_ns",
+        (unsigned long long)s.elapsed_ns, "windows", s.windows, "running",
+        s.running ? Py_True : Py_False, "paused", s.paused ? Py_True : Py_False, "forked",
+        s.forked ? Py_True : Py_False, "memory_source", s.mem_method, "error",
+        sg_inproc_error(self->ip));
 }
 
 static PyObject *sampler_now_ns(SamplerObject *self, PyObject *unused)
@@ -480,40 +488,50 @@ static PyObject *mod_read_sgl(PyObject *mod, PyObject *args)
     return profile_wrap(p);
 }
 
-/* Proves the self memory source on this machine: a known word reads back,
- * and an unmapped page is an error code, not a crash. */
-static PyObject *mod_mem_self_check(PyObject *mod, PyObject *args)
+/* Proves a self memory source on this machine: a known word reads back,
+ * and an unmapped page, a range running into it and a PROT_NONE page are
+ * error codes, not a crash. */
+static PyObject *mod_mem_self_check(PyObject *mod, PyObject *args, PyObject *kw)
 {
     (void)mod;
-    int force_fd = 0;
-    if (!PyArg_ParseTuple(args, "|p:mem_self_check", &force_fd))
+    static char *names[] = {"force_fd", "guarded", NULL};
+    int force_fd = 0, guarded = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|pp:mem_self_check", names, &force_fd, &guarded))
         return NULL;
-    sg_mem *mem = sg_mem_self_open(force_fd ? SG_MEM_SELF_FD : 0);
+    sg_mem *mem = guarded ? sg_mem_guarded_open(force_fd ? SG_MEM_SELF_FD : 0)
+                          : sg_mem_self_open(force_fd ? SG_MEM_SELF_FD : 0);
     if (!mem)
         return PyErr_Format(PyExc_OSError, "no way to read this process's memory");
     long page = sysconf(_SC_PAGESIZE);
     char *hole =
-        mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        mmap(NULL, (size_t)page * 3, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     uint64_t known = 0x0123456789abcdefull, got = 0, junk[4];
     int rc_known = sg_mem_read(mem, (uint64_t)(uintptr_t)&known, &got, sizeof got);
-    int rc_hole = -1, rc_straddle = -1;
+    int rc_hole = -1, rc_straddle = -1, rc_none = -1;
     if (hole != MAP_FAILED) {
         munmap(hole + page, (size_t)page); /* the second page is gone */
+        mprotect(hole + 2 * page, (size_t)page, PROT_NONE);
         rc_hole = sg_mem_read(mem, (uint64_t)(uintptr_t)(hole + page), junk, sizeof junk);
         rc_straddle = sg_mem_read(mem, (uint64_t)(uintptr_t)(hole + page - 8), junk, sizeof junk);
+        rc_none = sg_mem_read(mem, (uint64_t)(uintptr_t)(hole + 2 * page), junk, sizeof junk);
         munmap(hole, (size_t)page);
+        munmap(hole + 2 * page, (size_t)page);
     }
-    PyObject *res = Py_BuildValue("{s:s,s:O,s:i,s:i}", "method", sg_mem_self_method(mem), "known",
-                                  rc_known == 0 && got == known ? Py_True : Py_False, "unmapped",
-                                  rc_hole, "straddling", rc_straddle);
+    const char *method = guarded ? sg_mem_guarded_method(mem) : sg_mem_self_method(mem);
+    unsigned long long faults = guarded ? sg_mem_guarded_faults(mem) : 0;
+    PyObject *res =
+        Py_BuildValue("{s:s,s:O,s:i,s:i,s:i,s:K}", "method", method, "known",
+                      rc_known == 0 && got == known ? Py_True : Py_False, "unmapped", rc_hole,
+                      "straddling", rc_straddle, "prot_none", rc_none, "faults", faults);
     sg_mem_close(mem);
     return res;
 }
 
 static PyMethodDef module_methods[] = {
     {"read_sgl", mod_read_sgl, METH_VARARGS, "read_sgl(path) -> Profile"},
-    {"mem_self_check", mod_mem_self_check, METH_VARARGS,
-     "mem_self_check(force_fd=False): probe the self memory source"},
+    {"mem_self_check", (PyCFunction)(void (*)(void))mod_mem_self_check,
+     METH_VARARGS | METH_KEYWORDS,
+     "mem_self_check(force_fd=False, guarded=False): probe a self memory source"},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef spyglass_module = {

@@ -146,10 +146,15 @@ class Profiler:
     follow_fork  a forked child starts a fresh recording of its own (default:
               the child does not sample)
     output    path written by stop() (and after each decorated call)
+    memory    how the sampler reads this process: "auto" (default: memcpy under
+              a SIGSEGV/SIGBUS guard, kernel copies when the host's own fault
+              handler came after ours), "kernel" (process_vm_readv, else
+              /proc/self/mem) or "fd" (/proc/self/mem); stats()["memory_source"]
+              says which one reads now
     """
 
     def __init__(self, rate=1000, mode="wall", threads=None, *, window=None, history=None,
-                 gc=True, follow_fork=False, output=None, _mem="auto"):
+                 gc=True, follow_fork=False, output=None, memory="auto", _mem=None):
         if not 1 <= rate <= 100000:
             raise ValueError(f"rate must be 1..100000 samples per second, not {rate}")
         if mode not in ("wall", "cpu"):
@@ -172,7 +177,7 @@ class Profiler:
         self._threads = threads
         self._native = _spyglass.Sampler(
             rate=self.rate, mode=mode, window=float(window or 0), history=int(history or 0),
-            mem=_mem, command=_command_line(), python=platform.python_version())
+            mem=_mem or memory, command=_command_line(), python=platform.python_version())
         self._started = False
         self._depth = 0  # decorator nesting
         self._lock = threading.RLock()

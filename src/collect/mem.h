@@ -4,7 +4,8 @@
  * The sampler never dereferences a target address itself; it asks a memory
  * source to copy ranges into its own buffers. Two implementations share this
  * interface: another process (process_vm_readv, mem_process.c) and, for the
- * in-process sampler, this process (guarded copies, added with python/).
+ * in-process sampler, this process: guarded memcpy (mem_guarded.h), with
+ * kernel copies (mem_self.c) as its fallback.
  *
  * Invariants:
  *   - A source only ever reads. Nothing here can write to or stop a target.
@@ -56,6 +57,9 @@ sg_mem *sg_mem_process_open(pid_t pid);
  * /proc/self/mem (SG_MEM_SELF_FD forces that). Returns NULL when out of
  * memory or when neither can read. sg_mem_self_method names the one used. */
 #define SG_MEM_SELF_FD 1u
+/* For the in-process sampler's choice (python/ext/inproc.c), not for
+ * sg_mem_self_open: kernel copies only, no guarded memcpy (mem_guarded.h). */
+#define SG_MEM_SELF_KERNEL 2u
 sg_mem *sg_mem_self_open(unsigned flags);
 const char *sg_mem_self_method(const sg_mem *mem);
 
