@@ -210,6 +210,7 @@ typedef struct query {
     uint32_t *open_row, *open_slot; /* open spans per depth: the row last seen there */
     uint32_t *path;                 /* rows being pushed, newest first */
     size_t open_cap;
+    uint32_t run_x; /* runs mode: the column of the last run */
 } query;
 
 static uint64_t boundary(const query *q, uint32_t k)
@@ -272,9 +273,32 @@ static int reserve_open(query *q, size_t depth)
     return SG_PROFILE_OK;
 }
 
+/* Runs mode: the run at column x that closes the open spans at depths
+ * >= keep and opens n, when it changes anything (timeline_compact.h). */
+static int add_run(query *q, uint32_t depth, uint32_t keep, uint32_t n, uint32_t x)
+{
+    if (keep == depth && n == 0)
+        return SG_PROFILE_OK;
+    sg_tl *out = q->out;
+    int rc = grow((void **)&out->runs, &out->runs_cap, 3 * (out->run_count + 1), sizeof *out->runs);
+    if (rc != 0)
+        return rc;
+    uint32_t *r = out->runs + 3 * out->run_count++;
+    r[0] = x - q->run_x;
+    r[1] = keep;
+    r[2] = n;
+    q->run_x = x;
+    return SG_PROFILE_OK;
+}
+
 /* Close the open spans at depths >= keep, at column x. */
 static void close_spans(query *q, uint32_t *depth, uint32_t keep, uint32_t x)
 {
+    if (q->out->want_runs) { /* nothing to complete: the run says it */
+        if (*depth > keep)
+            *depth = keep;
+        return;
+    }
     while (*depth > keep) {
         sg_tl_span *sp = &q->out->spans[q->open_slot[--*depth]];
         sp->x1 = x;
@@ -315,8 +339,21 @@ static int open_spans(query *q, uint32_t thread, uint32_t *depth, uint32_t s, ui
         q->open_row[d - 1] = row;
         keep = d;
     }
-    close_spans(q, depth, keep, x);
     sg_tl *out = q->out;
+    if (out->want_runs) {
+        if ((rc = add_run(q, *depth, keep, n, x)) != 0 ||
+            (rc = grow((void **)&out->frames, &out->frames_cap, out->frame_count + n,
+                       sizeof *out->frames)) != 0)
+            return rc;
+        *depth = keep;
+        for (; n > 0; n--) {
+            uint32_t row = q->path[n - 1];
+            out->frames[out->frame_count++] = rows[row].frame;
+            q->open_row[(*depth)++] = row;
+        }
+        return SG_PROFILE_OK;
+    }
+    close_spans(q, depth, keep, x);
     if ((rc = grow((void **)&out->spans, &out->span_cap, out->span_count + n,
                    sizeof *out->spans)) != 0)
         return rc;
@@ -486,9 +523,11 @@ static int thread_lane(query *q, uint32_t thread, uint8_t *flags)
         lane_warm_rows(q, x0, x1);
         for (uint32_t x = x0; x < x1 && rc == 0; x++) {
             uint32_t s = q->col_stack[x];
-            if (s == SG_STACK_NONE)
+            if (s == SG_STACK_NONE) {
+                if (q->out->want_runs)
+                    rc = add_run(q, depth, 0, 0, x);
                 close_spans(q, &depth, 0, x);
-            else
+            } else
                 rc = open_spans(q, thread, &depth, s, x);
         }
     }
@@ -597,6 +636,7 @@ int sg_tl_query_part(const sg_tlindex *ix, const sg_view_resolved *view, uint64_
                      bool with_events, sg_tl *out)
 {
     out->span_count = out->state_count = out->event_count = 0; /* the arrays stay */
+    out->run_count = out->frame_count = 0;
     if (t1_ns <= t0_ns || width == 0)
         return SG_PROFILE_EINVAL;
     const sg_profile *p = ix->profile;
@@ -620,7 +660,13 @@ int sg_tl_query_part(const sg_tlindex *ix, const sg_view_resolved *view, uint64_
     int rc = SG_PROFILE_OK;
     if (first < last) {
         flags = malloc((size_t)width + 1);
-        q.col_weight = malloc(((size_t)width + 1) * sizeof *q.col_weight);
+        if (out->col_weight_cap < (size_t)width + 1) { /* kept in out: see timeline.h */
+            free(out->col_weight);
+            out->col_weight_cap = 0;
+            if ((out->col_weight = malloc(((size_t)width + 1) * sizeof *out->col_weight)) != NULL)
+                out->col_weight_cap = (size_t)width + 1;
+        }
+        q.col_weight = out->col_weight;
         q.col_samples = malloc(((size_t)width + 1) * sizeof *q.col_samples);
         q.col_rep = malloc((size_t)width * sizeof *q.col_rep);
         q.col_stack = malloc((size_t)width * sizeof *q.col_stack);
@@ -634,7 +680,6 @@ int sg_tl_query_part(const sg_tlindex *ix, const sg_view_resolved *view, uint64_
     if (rc == 0 && with_events)
         rc = query_events(&q);
     free(flags);
-    free(q.col_weight);
     free(q.col_samples);
     free(q.col_rep);
     free(q.col_stack);
@@ -642,7 +687,8 @@ int sg_tl_query_part(const sg_tlindex *ix, const sg_view_resolved *view, uint64_
     free(q.open_slot);
     free(q.path);
     if (rc != 0)
-        out->span_count = out->state_count = out->event_count = 0;
+        out->span_count = out->state_count = out->event_count = out->run_count = out->frame_count =
+            0;
     return rc;
 }
 
@@ -661,5 +707,8 @@ void sg_tl_free(sg_tl *t)
     free(t->spans);
     free(t->states);
     free(t->events);
+    free(t->col_weight);
+    free(t->runs);
+    free(t->frames);
     memset(t, 0, sizeof *t);
 }

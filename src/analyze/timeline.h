@@ -132,6 +132,24 @@ typedef struct sg_tl {
     sg_tl_event *events; /* GC intervals by start, then markers by time */
     size_t event_count;
     size_t span_cap, state_cap, event_cap; /* allocated room, kept for reuse */
+    /* The last thread laid out by the query: width + 1 prefix sums of its
+     * column weights (col_weight[x] = weight of columns [0, x)), so a
+     * span's weight is col_weight[x1] - col_weight[x0]. Meaningful after a
+     * sg_tl_query_part that laid out one kept thread (timeline_compact.h
+     * sends them instead of a weight per span). */
+    uint64_t *col_weight;
+    size_t col_weight_cap;
+    /* Runs mode, chosen by the caller before sg_tl_query_part: the spans
+     * come out not as sg_tl_span (span_count stays 0) but as the runs of
+     * timeline_compact.h, written while the columns are walked: run_count
+     * triples (dx, keep, n) and the frame of each span (frame_count, in
+     * span order). Exactly sg_tl_runs_encode of the spans the other mode
+     * gives, without their 56 bytes each nor a second pass; for one thread
+     * per call (the runs of several would run together). */
+    bool want_runs;
+    uint32_t *runs, *frames;
+    size_t run_count, frame_count;
+    size_t runs_cap, frames_cap; /* allocated elements, kept for reuse */
 } sg_tl;
 
 /*

@@ -5,11 +5,108 @@
  * is fetched; and the vertical layout of thread blocks (name, state lanes,
  * GC, markers, flame chart rows). Pure.
  *
+ * The server sends spans in one of two forms (docs/api.md): five columns
+ * per span (x0, x1, depth, frame, weight), or, when asked with
+ * enc=compact, "runs" plus one frame per span and the thread's column
+ * weights (src/analyze/timeline_compact.h). Both decode to the same
+ * columns (decodeSpans), so everything after that is the same code.
+ *
  * Invariants: for each thread, spans t0 <= t1 and depth >= 0; blocks are
  * stacked without overlap in thread order; hitSpan returns the deepest
- * span under a point or -1.
+ * span under a point or -1; malformed compact spans throw an Error naming
+ * what is wrong, never draw something else.
  */
-import type { TimelineAnswer } from './types';
+import type { SpanColumns, TimelineAnswer, TimelineThread } from './types';
+
+/** enc=compact spans: runs of (dx, keep, n), a frame per span, and the
+ * thread's column weights with a run of k empty columns written as -k. */
+export interface CompactSpans {
+  runs: number[];
+  frame: number[];
+  cw: number[];
+}
+
+/** A timeline answer in either form. */
+export interface TimelineWire extends Omit<TimelineAnswer, 'threads'> {
+  enc?: 'compact';
+  threads: (Omit<TimelineThread, 'spans'> & { spans: SpanColumns | CompactSpans })[];
+}
+
+/** One thread's spans as typed columns, in the server's span order. */
+export interface DecodedSpans {
+  x0: Int32Array;
+  x1: Int32Array;
+  depth: Int32Array;
+  frame: Int32Array;
+  weight: Float64Array;
+}
+
+function isCompact(s: SpanColumns | CompactSpans): s is CompactSpans {
+  return (s as CompactSpans).runs !== undefined;
+}
+
+/**
+ * The spans of a thread in either form, over `width` pixel columns. The
+ * compact form is replayed with a stack of the open spans: each run moves
+ * x by dx, ends the open spans at depths >= keep there, and opens n spans
+ * below them; those still open at the end end at width. A span's weight is
+ * the sum of its columns' weights.
+ */
+export function decodeSpans(s: SpanColumns | CompactSpans, width: number): DecodedSpans {
+  if (!isCompact(s)) {
+    return {
+      x0: Int32Array.from(s.x0),
+      x1: Int32Array.from(s.x1),
+      depth: Int32Array.from(s.depth),
+      frame: Int32Array.from(s.frame),
+      weight: Float64Array.from(s.weight),
+    };
+  }
+  const bad = (why: string) => new Error(`the timeline's compact spans are malformed: ${why}`);
+  const n = s.frame.length;
+  const x0 = new Int32Array(n);
+  const x1 = new Int32Array(n);
+  const depth = new Int32Array(n);
+  const stack = new Int32Array(n);
+  const runs = s.runs;
+  if (runs.length % 3 !== 0) throw bad('runs is not a list of (dx, keep, n) triples');
+  let top = 0;
+  let i = 0;
+  let x = 0;
+  for (let k = 0; k < runs.length; k += 3) {
+    const dx = runs[k];
+    const keep = runs[k + 1];
+    const open = runs[k + 2];
+    x += dx;
+    if (!(dx >= 0 && (dx > 0 || k === 0) && x <= width)) throw bad(`run ${k / 3} moves x to ${x} (width ${width})`);
+    if (!(keep >= 0 && keep <= top)) throw bad(`run ${k / 3} keeps ${keep} of ${top} open spans`);
+    if (!(open >= 0 && open <= n - i && (open === 0 || x < width))) throw bad(`run ${k / 3} opens ${open} spans at column ${x}`);
+    while (top > keep) x1[stack[--top]] = x;
+    for (let j = 0; j < open; j++, i++) {
+      x0[i] = x;
+      depth[i] = top;
+      stack[top++] = i;
+    }
+  }
+  if (i !== n) throw bad(`the runs open ${i} spans for ${n} frames`);
+  while (top > 0) x1[stack[--top]] = width;
+  // column weights → prefix sums → each span's weight
+  const cum = new Float64Array(width + 1);
+  let c = 0;
+  for (const v of s.cw) {
+    if (v < 0) {
+      if (c - v > width) break;
+      for (let e = c - v; c < e; c++) cum[c + 1] = cum[c];
+    } else if (c < width) {
+      cum[c + 1] = cum[c] + v;
+      c++;
+    } else c++;
+  }
+  if (c !== width) throw bad(`cw covers ${c} columns of ${width}`);
+  const weight = new Float64Array(n);
+  for (let j = 0; j < n; j++) weight[j] = cum[x1[j]] - cum[x0[j]];
+  return { x0, x1, depth, frame: Int32Array.from(s.frame), weight };
+}
 
 export interface ThreadModel {
   index: number;
@@ -35,7 +132,7 @@ export interface TimelineModel {
   threads: ThreadModel[];
 }
 
-export function modelFromAnswer(a: TimelineAnswer): TimelineModel {
+export function modelFromAnswer(a: TimelineAnswer | TimelineWire): TimelineModel {
   const scale = a.width > 0 ? (a.t1 - a.t0) / a.width : 0;
   const T = (x: number) => a.t0 + x * scale;
   const flatPairs = (pairs: [number, number][]) => {
@@ -46,8 +143,8 @@ export function modelFromAnswer(a: TimelineAnswer): TimelineModel {
     });
     return out;
   };
-  const threads = a.threads.map((th): ThreadModel => {
-    const s = th.spans;
+  const threads = (a as TimelineWire).threads.map((th): ThreadModel => {
+    const s = decodeSpans(th.spans, a.width);
     const n = s.x0.length;
     const t0 = new Float64Array(n);
     const t1 = new Float64Array(n);
@@ -68,9 +165,9 @@ export function modelFromAnswer(a: TimelineAnswer): TimelineModel {
       name: th.name,
       t0,
       t1,
-      depth: Int32Array.from(s.depth),
-      frame: Int32Array.from(s.frame),
-      weight: Float64Array.from(s.weight),
+      depth: s.depth,
+      frame: s.frame,
+      weight: s.weight,
       maxDepth,
       cpu: flatPairs(th.states?.cpu ?? []),
       gil: flatPairs(th.states?.gil ?? []),
@@ -83,7 +180,7 @@ export function modelFromAnswer(a: TimelineAnswer): TimelineModel {
   return { t0: a.t0, t1: a.t1, threads };
 }
 
-function spanRows(depth: number[], t0: Float64Array, maxDepth: number): Int32Array[] {
+function spanRows(depth: Int32Array, t0: Float64Array, maxDepth: number): Int32Array[] {
   const counts = new Int32Array(maxDepth + 1);
   for (const d of depth) counts[d]++;
   const rows = Array.from({ length: maxDepth + 1 }, (_, d) => new Int32Array(counts[d]));
