@@ -10,6 +10,7 @@
  * depth) and completed when it closes, its weight taken from a per-column
  * prefix sum.
  */
+#include "profile/grow.h"
 #include "analyze/timeline.h"
 
 #include <stdlib.h>
@@ -172,25 +173,6 @@ void sg_tlindex_free(sg_tlindex *ix)
     memset(ix, 0, sizeof *ix);
 }
 
-/* ---- output arrays ---------------------------------------------------- */
-
-static int grow(void **array, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return SG_PROFILE_OK;
-    size_t cap2 = *cap == 0 ? 256 : *cap * 2;
-    while (cap2 < need)
-        cap2 *= 2;
-    if (cap2 > SIZE_MAX / elem)
-        return SG_PROFILE_ELIMIT;
-    void *a = realloc(*array, cap2 * elem);
-    if (a == NULL)
-        return SG_PROFILE_ENOMEM;
-    *array = a;
-    *cap = cap2;
-    return SG_PROFILE_OK;
-}
-
 /* ---- the query ---------------------------------------------------------- */
 
 typedef struct query {
@@ -280,7 +262,8 @@ static int add_run(query *q, uint32_t depth, uint32_t keep, uint32_t n, uint32_t
     if (keep == depth && n == 0)
         return SG_PROFILE_OK;
     sg_tl *out = q->out;
-    int rc = grow((void **)&out->runs, &out->runs_cap, 3 * (out->run_count + 1), sizeof *out->runs);
+    int rc = sg_grow_reserve((void **)&out->runs, &out->runs_cap, 3 * (out->run_count + 1),
+                             sizeof *out->runs);
     if (rc != 0)
         return rc;
     uint32_t *r = out->runs + 3 * out->run_count++;
@@ -342,8 +325,8 @@ static int open_spans(query *q, uint32_t thread, uint32_t *depth, uint32_t s, ui
     sg_tl *out = q->out;
     if (out->want_runs) {
         if ((rc = add_run(q, *depth, keep, n, x)) != 0 ||
-            (rc = grow((void **)&out->frames, &out->frames_cap, out->frame_count + n,
-                       sizeof *out->frames)) != 0)
+            (rc = sg_grow_reserve((void **)&out->frames, &out->frames_cap, out->frame_count + n,
+                                  sizeof *out->frames)) != 0)
             return rc;
         *depth = keep;
         for (; n > 0; n--) {
@@ -354,8 +337,8 @@ static int open_spans(query *q, uint32_t thread, uint32_t *depth, uint32_t s, ui
         return SG_PROFILE_OK;
     }
     close_spans(q, depth, keep, x);
-    if ((rc = grow((void **)&out->spans, &out->span_cap, out->span_count + n,
-                   sizeof *out->spans)) != 0)
+    if ((rc = sg_grow_reserve((void **)&out->spans, &out->span_cap, out->span_count + n,
+                              sizeof *out->spans)) != 0)
         return rc;
     while (n > 0) {
         uint32_t row = q->path[--n];
@@ -385,8 +368,8 @@ static int emit_states(query *q, uint32_t thread, const uint8_t *flags)
             if (on && run == UNSET)
                 run = x;
             if (!on && run != UNSET) {
-                int rc = grow((void **)&out->states, &out->state_cap, out->state_count + 1,
-                              sizeof *out->states);
+                int rc = sg_grow_reserve((void **)&out->states, &out->state_cap,
+                                         out->state_count + 1, sizeof *out->states);
                 if (rc != 0)
                     return rc;
                 out->states[out->state_count++] =
@@ -560,8 +543,8 @@ static int add_event(query *q, size_t *last, uint32_t slot, sg_tl_event e)
             return SG_PROFILE_OK;
         }
     }
-    int rc =
-        grow((void **)&out->events, &out->event_cap, out->event_count + 1, sizeof *out->events);
+    int rc = sg_grow_reserve((void **)&out->events, &out->event_cap, out->event_count + 1,
+                             sizeof *out->events);
     if (rc != 0)
         return rc;
     last[slot] = out->event_count;

@@ -9,33 +9,18 @@
  * spans by construction, and the round trip is checked by the unit tests
  * and a fuzz target.
  */
+#include "profile/grow.h"
 #include "analyze/timeline_compact.h"
 
 #include <stdlib.h>
 
 /* Room for `need` elements of `elem` bytes in *array (capacity *cap). */
-static int reserve(void **array, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return SG_PROFILE_OK;
-    size_t cap2 = *cap < 256 ? 256 : *cap;
-    while (cap2 < need)
-        cap2 *= 2;
-    if (cap2 > SIZE_MAX / elem)
-        return SG_PROFILE_ELIMIT;
-    void *a = realloc(*array, cap2 * elem);
-    if (a == NULL)
-        return SG_PROFILE_ENOMEM;
-    *array = a;
-    *cap = cap2;
-    return SG_PROFILE_OK;
-}
 
 int sg_tl_runs_encode(const sg_tl_span *s, size_t n, uint32_t width, sg_tl_runs *out)
 {
     out->run_count = 0;
     /* at most one run per span opened or closed, plus the first */
-    int rc = reserve((void **)&out->stack, &out->stack_cap, n + 1, sizeof *out->stack);
+    int rc = sg_grow_reserve((void **)&out->stack, &out->stack_cap, n + 1, sizeof *out->stack);
     if (rc != 0)
         return rc;
     uint32_t *stack = out->stack;
@@ -65,8 +50,8 @@ int sg_tl_runs_encode(const sg_tl_span *s, size_t n, uint32_t width, sg_tl_runs 
                 return SG_PROFILE_EINVAL;
             stack[top++] = (uint32_t)i;
         }
-        if ((rc = reserve((void **)&out->runs, &out->runs_cap, 3 * (out->run_count + 1),
-                          sizeof *out->runs)) != 0)
+        if ((rc = sg_grow_reserve((void **)&out->runs, &out->runs_cap, 3 * (out->run_count + 1),
+                                  sizeof *out->runs)) != 0)
             return rc;
         uint32_t *r = out->runs + 3 * out->run_count++;
         r[0] = (uint32_t)(x - prev);

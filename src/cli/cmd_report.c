@@ -261,21 +261,6 @@ static units pick_units(const sg_profile *p, const sg_ftable *t)
     return (units){"samples", 1, 0};
 }
 
-static double percent(uint64_t part, uint64_t whole)
-{
-    return whole == 0 ? 0.0 : 100.0 * (double)part / (double)whole;
-}
-
-static const char *frame_name(const sg_profile *p, uint32_t frame)
-{
-    return sg_strings_get(&p->strings, p->frames.rows[frame].name);
-}
-
-static const char *frame_file(const sg_profile *p, uint32_t frame)
-{
-    return sg_strings_get(&p->strings, p->frames.rows[frame].file);
-}
-
 /* The label of a row (first column after the numbers). */
 static void row_label(const sg_profile *p, const sg_ftable *t, int by, const sg_ftable_row *r,
                       char *buf, size_t len)
@@ -289,7 +274,7 @@ static void row_label(const sg_profile *p, const sg_ftable *t, int by, const sg_
                  sg_package_kind_name(t->packages.items[r->package].kind));
         break;
     default:
-        snprintf(buf, len, "%s", frame_name(p, r->frame));
+        snprintf(buf, len, "%s", sg_report_frame_name(p, r->frame));
     }
 }
 
@@ -348,8 +333,8 @@ static void print_table(const sg_profile *p, const sg_ftable *t, const report_ar
     printf("\n");
     for (size_t i = 0; i < shown; i++) {
         const sg_ftable_row *r = &t->rows[i];
-        printf("%6.1f%% %6.1f%% ", percent(r->self, t->total_weight),
-               percent(r->total, t->total_weight));
+        printf("%6.1f%% %6.1f%% ", sg_report_percent(r->self, t->total_weight),
+               sg_report_percent(r->total, t->total_weight));
         print_value(r->self, u, 13);
         printf(" ");
         print_value(r->total, u, 13);
@@ -367,9 +352,10 @@ static void print_table(const sg_profile *p, const sg_ftable *t, const report_ar
             print_fitted(label, name_width, false);
             char where[1024];
             if (r->line != 0)
-                snprintf(where, sizeof where, "%s:%" PRIu32, frame_file(p, r->frame), r->line);
+                snprintf(where, sizeof where, "%s:%" PRIu32, sg_report_frame_file(p, r->frame),
+                         r->line);
             else /* the format did not say (collapsed, speedscope) */
-                snprintf(where, sizeof where, "%s", frame_file(p, r->frame));
+                snprintf(where, sizeof where, "%s", sg_report_frame_file(p, r->frame));
             printf("  ");
             print_fitted(where,
                          (int)strlen(where) < LOCATION_WIDTH_MAX ? (int)strlen(where)
@@ -388,8 +374,8 @@ static void print_table(const sg_profile *p, const sg_ftable *t, const report_ar
 static void print_frame_line(const sg_stacks *stacks, const sg_profile *p, uint32_t stack)
 {
     const sg_stack_row *row = &stacks->rows[stack];
-    printf("      %s (%s:%" PRIu32 ")\n", frame_name(p, row->frame), frame_file(p, row->frame),
-           row->line);
+    printf("      %s (%s:%" PRIu32 ")\n", sg_report_frame_name(p, row->frame),
+           sg_report_frame_file(p, row->frame), row->line);
 }
 
 /* top[] names rows of stacks (the view's table; its frames are p's). */
@@ -409,7 +395,7 @@ static int print_stacks(const sg_stacks *stacks, const sg_profile *p, const sg_t
         return 1;
     }
     for (size_t k = 0; k < n; k++) {
-        printf("\n  #%zu  %5.1f%%  ", k + 1, percent(top[k].weight, whole));
+        printf("\n  #%zu  %5.1f%%  ", k + 1, sg_report_percent(top[k].weight, whole));
         if (u.decimals == 0)
             printf("%" PRIu64 " %s", top[k].weight, u.label);
         else
@@ -474,9 +460,9 @@ static void print_header(const sg_profile *p, const sg_ftable *t, const report_a
 static void json_frame(const sg_profile *p, uint32_t frame, uint32_t line)
 {
     printf("{\"function\": ");
-    sg_json_string(stdout, frame_name(p, frame));
+    sg_json_string(stdout, sg_report_frame_name(p, frame));
     printf(", \"file\": ");
-    sg_json_string(stdout, frame_file(p, frame));
+    sg_json_string(stdout, sg_report_frame_file(p, frame));
     printf(", \"line\": %" PRIu32 "}", line);
 }
 
@@ -512,7 +498,7 @@ static void print_json(const sg_stacks *stacks, const sg_profile *p, const sg_ft
                    r->primitive_calls);
         if (a->by == SG_FTABLE_BY_FUNCTION || a->by == SG_FTABLE_BY_LINE) {
             printf(", \"function\": ");
-            sg_json_string(stdout, frame_name(p, r->frame));
+            sg_json_string(stdout, sg_report_frame_name(p, r->frame));
         }
         if (a->by != SG_FTABLE_BY_PACKAGE) {
             printf(", \"file\": ");

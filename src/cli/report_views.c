@@ -22,17 +22,17 @@
 
 #define INDENT_MAX 24
 
-static double percent(uint64_t part, uint64_t whole)
+double sg_report_percent(uint64_t part, uint64_t whole)
 {
     return whole == 0 ? 0.0 : 100.0 * (double)part / (double)whole;
 }
 
-static const char *name_of(const sg_profile *p, uint32_t frame)
+const char *sg_report_frame_name(const sg_profile *p, uint32_t frame)
 {
     return sg_strings_get(&p->strings, p->frames.rows[frame].name);
 }
 
-static const char *file_of(const sg_profile *p, uint32_t frame)
+const char *sg_report_frame_file(const sg_profile *p, uint32_t frame)
 {
     return sg_strings_get(&p->strings, p->frames.rows[frame].file);
 }
@@ -40,7 +40,7 @@ static const char *file_of(const sg_profile *p, uint32_t frame)
 /* "name  file:line" of a frame, as text. */
 static void print_function(const sg_profile *p, uint32_t frame)
 {
-    printf("%s  %s", name_of(p, frame), file_of(p, frame));
+    printf("%s  %s", sg_report_frame_name(p, frame), sg_report_frame_file(p, frame));
     if (p->frames.rows[frame].first_line != 0)
         printf(":%" PRIu32, p->frames.rows[frame].first_line);
 }
@@ -49,9 +49,9 @@ static void print_function(const sg_profile *p, uint32_t frame)
 static void json_function(const sg_profile *p, uint32_t frame)
 {
     printf("\"function\": ");
-    sg_json_string(stdout, name_of(p, frame));
+    sg_json_string(stdout, sg_report_frame_name(p, frame));
     printf(", \"file\": ");
-    sg_json_string(stdout, file_of(p, frame));
+    sg_json_string(stdout, sg_report_frame_file(p, frame));
     printf(", \"line\": %" PRIu32, p->frames.rows[frame].first_line);
 }
 
@@ -66,8 +66,8 @@ static int out_of_memory(void)
 static void tree_line(const sg_profile *p, const sg_call_tree *t, const sg_tree_node *n,
                       uint32_t level)
 {
-    printf("%6.1f%% %6.1f%%  ", percent(n->total, t->total_weight),
-           percent(n->self, t->total_weight));
+    printf("%6.1f%% %6.1f%%  ", sg_report_percent(n->total, t->total_weight),
+           sg_report_percent(n->self, t->total_weight));
     uint32_t indent = level < INDENT_MAX ? level : INDENT_MAX;
     printf("%*s", (int)(2 * indent), "");
     if (level > INDENT_MAX)
@@ -167,7 +167,7 @@ static void edges_text(const sg_profile *p, const sg_bfly_edge *e, uint32_t coun
 {
     size_t shown = limit == 0 || limit > count ? count : limit;
     for (size_t i = 0; i < shown; i++) {
-        printf("  %6.1f%%  ", percent(e[i].weight, whole));
+        printf("  %6.1f%%  ", sg_report_percent(e[i].weight, whole));
         if (pstats)
             printf("%10" PRIu64 " calls  ", e[i].n.nc);
         if (e[i].frame == SG_BFLY_ROOT)
@@ -228,7 +228,8 @@ int sg_report_callers(const sg_view_resolved *rv, uint32_t frame, size_t limit, 
         printf("callers of ");
         print_function(p, frame);
         printf("\n(shares of its total time, %.1f%% of the view; self %.1f%%)\n",
-               percent(b.total, b.total_weight), percent(b.self, b.total_weight));
+               sg_report_percent(b.total, b.total_weight),
+               sg_report_percent(b.self, b.total_weight));
         edges_text(p, b.callers, b.caller_count, limit, b.total, b.from_pstats);
         printf("\ncallees:\n");
         edges_text(p, b.callees, b.callee_count, limit, b.total, b.from_pstats);

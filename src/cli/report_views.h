@@ -15,6 +15,12 @@
 
 #include "analyze/view.h"
 
+/* Shared by every printer of `report`: part as a percentage of whole (0
+ * when whole is 0), and a frame's qualified name and file. */
+double sg_report_percent(uint64_t part, uint64_t whole);
+const char *sg_report_frame_name(const sg_profile *p, uint32_t frame);
+const char *sg_report_frame_file(const sg_profile *p, uint32_t frame);
+
 typedef struct sg_report_tree_opts {
     bool inverted;
     double min_percent; /* leave out nodes under this share of the view */

@@ -58,3 +58,16 @@ int sg_grow_array(void **array, size_t new_cap, size_t elem)
     *array = grown;
     return SG_PROFILE_OK;
 }
+
+int sg_grow_reserve(void **array, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return SG_PROFILE_OK;
+    size_t next = sg_grow_capacity(*cap, need, 256, elem ? SIZE_MAX / elem : SIZE_MAX);
+    if (next == 0)
+        return SG_PROFILE_ELIMIT;
+    int rc = sg_grow_array(array, next, elem);
+    if (rc == SG_PROFILE_OK)
+        *cap = next;
+    return rc;
+}

@@ -15,7 +15,7 @@ import pytest
 
 import harness
 from harness import TargetFile, run_spyglass
-from test_report_convert import record, spyglass_ok
+from test_report_convert import spyglass_ok, stacks_sgl, threads_sgl  # noqa: F401 (fixtures)
 
 STACKS = TargetFile("stacks.py")
 THREADS = TargetFile("threads.py")
@@ -31,16 +31,6 @@ def spyglass_fails(spyglass, *argv):
     assert result.returncode == 2 or result.returncode == 1, result.describe()
     assert result.stdout == "" or "Traceback" not in result.stdout
     return result.stderr
-
-
-@pytest.fixture(scope="module")
-def stacks_sgl(spyglass, python, tmp_path_factory):
-    return record(spyglass, python, tmp_path_factory.mktemp("stacks"), "stacks.py", 1.0)
-
-
-@pytest.fixture(scope="module")
-def threads_sgl(spyglass, python, tmp_path_factory):
-    return record(spyglass, python, tmp_path_factory.mktemp("threads"), "threads.py", 1.5)
 
 
 def path_of(nodes, index):
