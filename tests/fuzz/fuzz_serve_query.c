@@ -8,7 +8,10 @@
  * the profile (any format the upload path detects, as upload.c does), or,
  * when they are not one, a small built-in profile. Checks: a query answers
  * valid JSON (read back with jansson) or a 400/404 with a message; never a
- * 500, a crash or a leak.
+ * 500, a crash or a leak. The function table's filters (`filter`, the
+ * PCRE2 `match`) are also checked against each other: the rows kept
+ * without `mark` are as many as `mark=1` counts as "matched", among the
+ * same "unfiltered" rows.
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -62,6 +65,69 @@ static void check_answer(int status, sg_jbuf *out, const char *err)
             abort();
         sg_jbuf_free(out);
     }
+}
+
+/* The integer member `key` of a JSON answer, or -1. */
+static long long answer_int(const char *text, size_t len, const char *key)
+{
+    json_t *j = json_loadb(text, len, JSON_ALLOW_NUL, NULL);
+    json_t *v = json_object_get(j, key);
+    long long r = json_is_integer(v) ? json_integer_value(v) : -1;
+    json_decref(j);
+    return r;
+}
+
+/* The functions answer with mark forced to "0" or "1" (appended: the last
+ * value wins): status, and the answer's text (caller frees) on success. */
+static int functions_with_mark(sg_query *qq, sg_params *q, const char *mark, char **text,
+                               size_t *len)
+{
+    sg_jbuf out;
+    sg_jbuf_init(&out);
+    if (sg_params_add(q, "mark", mark) != 0) {
+        sg_jbuf_free(&out);
+        return -1;
+    }
+    qq->out = &out;
+    qq->err[0] = '\0';
+    int status = sg_query_functions(qq);
+    *text = NULL;
+    if (status == 0) {
+        *text = sg_jbuf_take(&out, len);
+        if (*text == NULL)
+            abort();
+    } else
+        sg_jbuf_free(&out);
+    return status;
+}
+
+/* Filtering with and without mark=1 agree on how many rows match. */
+static void check_mark(sg_query qq, const sg_params *orig)
+{
+    sg_params q;
+    sg_params_init(&q);
+    for (size_t i = 0; i < orig->count; i++)
+        if (sg_params_add(&q, orig->items[i].key, orig->items[i].value) != 0) {
+            sg_params_free(&q);
+            return;
+        }
+    qq.params = &q;
+    char *hide, *mark;
+    size_t hlen, mlen;
+    int s0 = functions_with_mark(&qq, &q, "0", &hide, &hlen);
+    int s1 = s0 < 0 ? -1 : functions_with_mark(&qq, &q, "1", &mark, &mlen);
+    if (s0 == 0 && s1 == 0) {
+        long long kept = answer_int(hide, hlen, "count");
+        if (kept < 0 || kept != answer_int(mark, mlen, "matched") ||
+            answer_int(hide, hlen, "unfiltered") != answer_int(mark, mlen, "count") ||
+            answer_int(mark, mlen, "unfiltered") != answer_int(mark, mlen, "count"))
+            abort(); /* the filters answered differently with mark=1 */
+    }
+    if (s0 == 0)
+        free(hide);
+    if (s1 == 0)
+        free(mark);
+    sg_params_free(&q);
 }
 
 /* Each side's view from its "before." / "after." parameters over the
@@ -154,6 +220,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check_answer(queries[k](&qq), &out, err);
             if (k == 0) /* the diff of the profile with itself, a view per side */
                 diff_sides(e, &q);
+            if (queries[k] == sg_query_functions)
+                check_mark(qq, &q);
         }
         sg_view_resolved_free(&rv);
         sg_view_args_free(&a);

@@ -90,8 +90,9 @@ export const api = {
     q.set('enc', 'compact');
     return get<TimelineWire>(withParams(`/api/profiles/${enc(id)}/timeline`, q), signal);
   },
-  functions: (id: string, p: URLSearchParams, signal?: AbortSignal) =>
-    get<FunctionsAnswer>(withParams(`/api/profiles/${enc(id)}/functions`, p), signal),
+  /** The function table; T widens the answer for the optional parts (`unfiltered`, `mark=1`). */
+  functions: <T extends FunctionsAnswer = FunctionsAnswer>(id: string, p: URLSearchParams, signal?: AbortSignal) =>
+    get<T>(withParams(`/api/profiles/${enc(id)}/functions`, p), signal),
   butterfly: (id: string, p: URLSearchParams, signal?: AbortSignal) =>
     get<ButterflyAnswer>(withParams(`/api/profiles/${enc(id)}/butterfly`, p), signal),
   source: (id: string, p: URLSearchParams, signal?: AbortSignal) =>

@@ -13,6 +13,10 @@
  * are not below it ('children'), other functions ('function') or frames
  * of other files ('module'). Special nodes (root, "other") are never
  * matched by a filter, but are not dimmed when there is no filter.
+ *
+ * tableFilter() and tableCountText() are the function table's side: the
+ * table does not test rows here but asks the server (`filter=`, `match=`,
+ * `mark=1`; docs/api.md), and says "N of M" from its answer.
  */
 import { FlameLayout } from './flame';
 import { FrameDict, FrameInfo, OTHER_FRAME, ROOT_FRAME } from './types';
@@ -119,4 +123,38 @@ export function countMatches(l: FlameLayout, matcher: Matcher): number {
     if (info && matcher.test(info)) c++;
   }
   return c;
+}
+
+/** What the function table asks the server for, from the filter box (docs/api.md). */
+export interface TableFilter {
+  /** `match=`: a regex the browser compiles and the server has not refused. */
+  match: string | null;
+  /** `filter=`: a text filter. */
+  filter: string | null;
+  /** `mark=1`: grey-out mode, every row with a match flag. */
+  mark: boolean;
+  /** Why the regex filters nothing (it does not compile here, or there), else null. */
+  error: string | null;
+}
+
+/**
+ * The table's filter parameters. `rejected` is a regex the server refused
+ * with its reason (PCRE2 took what JavaScript did not): it is not sent
+ * again, and its reason is the error.
+ */
+export function tableFilter(query: string, regex: boolean, grey: boolean, rejected: { q: string; message: string } | null): TableFilter {
+  const none: TableFilter = { match: null, filter: null, mark: false, error: null };
+  if (query === '') return none;
+  if (!regex) return { ...none, filter: query, mark: grey };
+  const m = makeMatcher(query, true);
+  if (m.error) return { ...none, error: m.error };
+  if (rejected && rejected.q === query) return { ...none, error: rejected.message };
+  return { ...none, match: query, mark: grey };
+}
+
+/** The table's count line: "N of M functions" while the filter hides rows, else "N functions". */
+export function tableCountText(count: number, unfiltered: number, noun: string, hiding: boolean, format: (n: number) => string): string {
+  const n = (x: number) => (x >= 0 ? format(x) : '…');
+  if (count < 0) return `… ${noun}`;
+  return hiding ? `${n(count)} of ${n(unfiltered)} ${noun}` : `${n(count)} ${noun}`;
 }

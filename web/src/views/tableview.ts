@@ -5,33 +5,45 @@
  * of PAGE rows as they scroll into view and keeps only the visible rows in
  * the DOM (a reused pool), so 200,000 rows scroll like 40.
  *
- * The filter box hides the rows it does not match ("N of M functions"
- * says how many are left): text filters go to the server (`filter=`);
- * regex filters, which the server does not take, are applied here to
- * every row, fetched in large pages in the server's order (the table
- * fills as the scan proceeds and says how far it got), and the matching
- * rows are kept. "grey out instead" (tgrey=1) keeps every row and greys
- * the ones that do not match, as the other views do. A regex that does
- * not compile is an inline error, and filters nothing.
+ * The filter box hides the rows it does not match, on the server: text as
+ * `filter=`, a regex as `match=` (PCRE2 there, docs/api.md), and every
+ * answer says how many rows there are with and without the filter, so
+ * "N of M functions" comes from one request. "grey out instead" (tgrey=1)
+ * asks with `mark=1`: every row, each flagged as matching or not by the
+ * same server filter, so toggling grey-out never changes which rows match
+ * and the count of matches is exact over all rows. A regex that does not
+ * compile (in the browser, or on the server, which names PCRE2's reason)
+ * is an inline error, and filters nothing.
+ *
+ * Scrolling costs per frame only the rows that came into view: each pooled
+ * row is pinned to index mod pool size, keeps what it shows in plain
+ * arrays (no DOM reads), is a containment boundary (contain: strict, so a
+ * changed row lays out alone), and the status line and spacer are touched
+ * only when what they say changes.
  * Click selects the function (shared selection); double-click opens it in
  * the butterfly; the location cell links to its source line.
  */
-import { api, errorText, isAbort } from '../api';
+import { api, ApiError, errorText, isAbort } from '../api';
 import { h, messageBox } from '../dom';
-import { makeMatcher, Matcher, rowMatches } from '../lib/filter';
+import { tableCountText, tableFilter } from '../lib/filter';
 import { formatCount, formatPercent, formatWeightCell, shortenPath } from '../lib/format';
-import type { FrameDict, FunctionsAnswer } from '../lib/types';
+import type { FrameInfo, FunctionRows, FunctionsAnswer } from '../lib/types';
 import { apiParams, dataKey, SortKey, ViewState } from '../lib/viewstate';
 import { missingPages, PageCache, rowWindow, scrollToRow } from '../lib/vtable';
 import { ProfileContext, ProfileView } from './context';
 
 const PAGE = 500;
 const ROW_H = 22;
-/** Rows per request while a regex filter scans the whole table. */
-const SCAN_PAGE = 20000;
-/** Typing pauses this long before a regex scan starts. */
-const SCAN_DELAY_MS = 120;
+/** Rows kept beyond each edge of the viewport: enough for a wheel step, few to redraw. */
+const OVERSCAN = 4;
 const NOUNS: Record<string, string> = { function: 'functions', line: 'lines', file: 'files', package: 'packages' };
+
+/** The functions answer with the parts the table asks for (docs/api.md). */
+interface TableAnswer extends FunctionsAnswer {
+  unfiltered?: number;
+  matched?: number;
+  rows: FunctionRows & { match?: number[] };
+}
 
 interface Row {
   key: string;
@@ -43,6 +55,10 @@ interface Row {
   calls: number;
   primitive: number;
   file: string;
+  /** False when grey-out mode's filter does not match the row. */
+  match: boolean;
+  /** The frame's entry of the answer's frames (function and line rows). */
+  info?: FrameInfo;
 }
 
 interface Page {
@@ -69,22 +85,27 @@ export class TableView implements ProfileView {
   private spacer = h('div.tspacer');
   private body = h('div.tbody', { role: 'rowgroup' });
   private pool: HTMLElement[] = [];
+  /** What each pooled row shows: its row index ('' none), loaded or not, its class. */
+  private poolIndex: number[] = [];
+  private poolLoaded: boolean[] = [];
+  private poolClass: string[] = [];
+  private poolUsed = new Uint8Array(0);
   private pages = new PageCache<Page>(80);
-  /** Regex filter, hiding: the matching rows in the server's order (else null). */
-  private local: Row[] | null = null;
-  private scanned = 0; // rows the regex scan has looked at
-  private scanning = false;
-  private scanTimer = 0;
   /** Rows without the filter (for "N of M"); -1 while unknown. */
   private unfiltered = -1;
+  /** Grey-out mode: how many rows match; -1 while unknown. */
+  private matched = -1;
   private inflight = new Set<number>();
   private count = -1;
   private total = 0;
   private key = '';
-  private generation = 0;
-  private get genText(): string {
-    return String(this.generation);
-  }
+  /** A regex the server refused (PCRE2 differs from JavaScript here), and why. */
+  private rejected: { q: string; message: string } | null = null;
+  private statusText = '';
+  private bannerText = '';
+  private spacerRows = -1;
+  /** scrollTop at the last render (-1: none since the last reset). */
+  private lastTop = -1;
   private abort: AbortController | null = null;
   private state: ViewState;
   private raf = 0;
@@ -112,28 +133,23 @@ export class TableView implements ProfileView {
     p.set('by', state.by);
     p.set('sort', state.sort);
     p.set('order', state.order);
-    if (state.q && !state.regex && !state.tableGrey) p.set('filter', state.q);
+    const f = tableFilter(state.q, state.regex, state.tableGrey, this.rejected);
+    if (f.match !== null) p.set('match', f.match);
+    if (f.filter !== null) p.set('filter', f.filter);
+    if (f.mark) p.set('mark', '1');
     return p;
-  }
-
-  /** The regex filter that hides rows, or null (no regex, a bad one, or grey mode). */
-  private scanMatcher(state: ViewState): Matcher | null {
-    if (!state.regex || state.tableGrey) return null;
-    const m = makeMatcher(state.q, true);
-    return m.active ? m : null;
   }
 
   update(state: ViewState, prev: ViewState | null): void {
     this.state = state;
-    const scan = this.scanMatcher(state);
-    const key = this.params(state).toString() + '|' + dataKey(state) + (scan ? '|re:' + state.q : '');
+    const key = this.params(state).toString() + '|' + dataKey(state);
     if (key !== this.key) {
       this.key = key;
       this.reset();
       this.renderHead();
       return;
     }
-    if (!prev || prev.sel !== state.sel || prev.q !== state.q || prev.regex !== state.regex) this.schedule();
+    if (!prev || prev.sel !== state.sel) this.schedule();
     this.renderStatus();
   }
 
@@ -144,105 +160,37 @@ export class TableView implements ProfileView {
   private reset(): void {
     this.abort?.abort();
     this.abort = new AbortController();
-    this.generation++;
     this.pages.clear();
     this.inflight.clear();
-    window.clearTimeout(this.scanTimer);
     this.count = -1;
-    this.local = null;
-    this.scanning = false;
     this.unfiltered = -1;
+    this.matched = -1;
+    this.poolIndex.fill(-1);
+    this.lastTop = -1;
     this.scroller.scrollTop = 0;
     this.loadStart = performance.now();
     this.el.dataset.state = 'loading';
-    const scan = this.scanMatcher(this.state);
-    if (scan) {
-      this.local = [];
-      this.scanning = true;
-      this.scanned = 0;
-      const gen = this.generation;
-      this.scanTimer = window.setTimeout(() => void this.scan(gen, scan), SCAN_DELAY_MS);
-    } else {
-      this.fetchPage(0);
-      if (this.state.q && !this.state.regex && !this.state.tableGrey) this.fetchUnfiltered();
-    }
+    this.fetchPage(0);
     this.renderStatus();
   }
 
-  /** How many rows there are without the text filter (one cheap request). */
-  private fetchUnfiltered(): void {
-    const gen = this.generation;
-    const p = this.params(this.state);
-    p.delete('filter');
-    p.set('limit', '1');
-    api
-      .functions(this.ctx.id, p, this.abort?.signal)
-      .then((a) => {
-        if (gen !== this.generation) return;
-        this.unfiltered = a.count;
-        this.renderStatus();
-      })
-      .catch(() => {
-        // The filtered request reports any error; the status just says "N functions".
-      });
-  }
-
-  /**
-   * The regex filter: every row, SCAN_PAGE at a time in the server's
-   * order, keeping those that match. Rows show as they are found.
-   */
-  private async scan(gen: number, m: Matcher): Promise<void> {
-    const signal = this.abort?.signal;
-    const rows = this.local!;
-    try {
-      for (let offset = 0; ; offset += SCAN_PAGE) {
-        const p = this.params(this.state);
-        p.set('offset', String(offset));
-        p.set('limit', String(SCAN_PAGE));
-        const a = await api.functions(this.ctx.id, p, signal);
-        if (gen !== this.generation) return;
-        const learned: FrameDict = {};
-        for (const row of toRows(a)) {
-          const info = row.frame >= 0 ? a.frames[String(row.frame)] : undefined;
-          if (!rowMatches(m, row.key, info)) continue;
-          rows.push(row);
-          if (info) learned[String(row.frame)] = info;
-        }
-        this.unfiltered = a.count;
-        this.total = a.total;
-        this.scanned = Math.min(a.count, offset + SCAN_PAGE);
-        this.count = rows.length;
-        this.spacer.style.height = `${this.count * ROW_H}px`;
-        if (this.scanned >= a.count) this.scanning = false;
-        this.ctx.learnFrames(learned);
-        this.banner.replaceChildren(...this.notices());
-        this.renderStatus();
-        this.schedule();
-        if (!this.scanning) return;
-      }
-    } catch (e) {
-      if (isAbort(e) || gen !== this.generation) return;
-      this.scanning = false;
-      this.el.dataset.state = 'error';
-      this.banner.replaceChildren(messageBox('error', 'Could not load the function table', errorText(e)));
-      this.renderStatus();
-    }
-  }
-
-  /** "N of M functions", the scan's progress, the inline regex error, and the grey-out toggle. */
+  /** "N of M functions", the matches in grey-out mode, the inline regex error, and the grey-out toggle. */
   private renderStatus(): void {
     const s = this.state;
-    const m = makeMatcher(s.q, s.regex);
+    const f = tableFilter(s.q, s.regex, s.tableGrey, this.rejected);
+    const active = f.match !== null || f.filter !== null;
     const noun = NOUNS[s.by] ?? 'rows';
-    const parts: (HTMLElement | string)[] = [];
-    const hiding = m.active && !s.tableGrey;
-    if (this.count >= 0) {
-      const text = hiding ? `${formatCount(this.count)} of ${this.unfiltered >= 0 ? formatCount(this.unfiltered) : '…'} ${noun}` : `${formatCount(this.count)} ${noun}`;
-      parts.push(h('span.count', { 'data-testid': 'table-count' }, text));
-    } else parts.push(h('span.count', { 'data-testid': 'table-count' }, `… ${noun}`));
-    if (this.scanning) parts.push(h('span.scan', null, ` · filtering: ${formatCount(this.scanned)} of ${this.unfiltered >= 0 ? formatCount(this.unfiltered) : '…'} looked at`));
-    if (m.active && s.tableGrey) parts.push(h('span.hint', null, ' · rows that do not match are greyed out'));
-    if (m.error) parts.push(h('span.filter-error', { 'data-testid': 'table-filter-error', role: 'alert' }, ` Filter: ${m.error}; showing every row.`));
+    const text = tableCountText(this.count, this.unfiltered, noun, active && !s.tableGrey, formatCount);
+    const greyNote = active && s.tableGrey ? ` · ${this.matched >= 0 ? formatCount(this.matched) : '…'} match; the others are greyed out` : '';
+    const sig = [text, greyNote, f.error ?? '', s.tableGrey].join('\u0000');
+    this.el.dataset.count = String(Math.max(0, this.count));
+    this.el.dataset.unfiltered = String(this.unfiltered);
+    this.el.dataset.matched = String(this.matched);
+    if (sig === this.statusText) return; // unchanged: no DOM work while pages stream in
+    this.statusText = sig;
+    const parts: (HTMLElement | string)[] = [h('span.count', { 'data-testid': 'table-count' }, text)];
+    if (greyNote) parts.push(h('span.hint', { 'data-testid': 'table-matched' }, greyNote));
+    if (f.error) parts.push(h('span.filter-error', { 'data-testid': 'table-filter-error', role: 'alert' }, ` Filter: ${f.error}; showing every row.`));
     parts.push(
       h(
         'label.check',
@@ -252,45 +200,55 @@ export class TableView implements ProfileView {
       ),
     );
     this.status.replaceChildren(...parts);
-    this.el.dataset.count = String(Math.max(0, this.count));
-    this.el.dataset.unfiltered = String(this.unfiltered);
-    this.el.dataset.scanning = this.scanning ? '1' : '0';
   }
 
   private fetchPage(page: number): void {
     if (this.inflight.has(page)) return;
     this.inflight.add(page);
-    const gen = this.generation;
+    const signal = this.abort?.signal;
     const p = this.params(this.state);
     p.set('offset', String(page * PAGE));
     p.set('limit', String(PAGE));
     api
-      .functions(this.ctx.id, p, this.abort?.signal)
+      .functions<TableAnswer>(this.ctx.id, p, signal)
       .then((a) => {
-        if (gen !== this.generation) return;
+        if (signal?.aborted) return;
         this.inflight.delete(page);
-        this.ctx.learnFrames(a.frames);
         this.pages.set(page, { rows: toRows(a) });
         this.count = a.count;
         this.total = a.total;
-        if (!this.state.q || this.state.tableGrey) this.unfiltered = a.count;
-        this.banner.replaceChildren(...this.notices());
-        this.spacer.style.height = `${this.count * ROW_H}px`;
+        this.unfiltered = a.unfiltered ?? (p.has('match') || p.has('filter') ? -1 : a.count);
+        this.matched = a.matched ?? -1;
+        this.setBanner();
+        if (this.spacerRows !== this.count) {
+          this.spacerRows = this.count;
+          this.spacer.style.height = `${this.count * ROW_H}px`;
+        }
         this.renderStatus();
         this.schedule();
       })
       .catch((e) => {
-        if (isAbort(e) || gen !== this.generation) return;
+        if (isAbort(e) || signal?.aborted) return;
         this.inflight.delete(page);
+        if (e instanceof ApiError && e.status === 400 && e.message.startsWith('parameter match:') && p.has('match')) {
+          // JavaScript took the regex, PCRE2 did not: say why, and show every row.
+          this.rejected = { q: p.get('match')!, message: e.message.replace(/^parameter match: /, '').replace(/ \(HTTP 400\)$/, '') };
+          this.key = this.params(this.state).toString() + '|' + dataKey(this.state);
+          this.reset();
+          return;
+        }
         this.el.dataset.state = 'error';
+        this.bannerText = '';
         this.banner.replaceChildren(messageBox('error', 'Could not load the function table', errorText(e)));
       });
   }
 
-  private notices(): HTMLElement[] {
-    const out: HTMLElement[] = [];
-    if (this.count === 0 && !this.scanning) out.push(messageBox('info', 'No rows', this.state.q ? `No function matches “${this.state.q}” in this view.` : 'No samples in this view.'));
-    return out;
+  private setBanner(): void {
+    const empty = this.count === 0;
+    const text = empty ? (this.state.q ? `No function matches “${this.state.q}” in this view.` : 'No samples in this view.') : '';
+    if (text === this.bannerText) return;
+    this.bannerText = text;
+    this.banner.replaceChildren(...(text ? [messageBox('info', 'No rows', text)] : []));
   }
 
   private schedule(): void {
@@ -301,10 +259,29 @@ export class TableView implements ProfileView {
     });
   }
 
+  private newRow(): HTMLElement {
+    const r = h('div.trow', { role: 'row' }, ...COLUMNS.map((c) => h('span', { class: c.cls, role: 'cell' })));
+    // Each row lays out and paints on its own: a row whose text changes
+    // does not make the browser look at the other rows. Rows are not
+    // layers of their own (the stylesheet's will-change): 50 layers cost
+    // the compositor more per frame than repainting a moved row does.
+    r.style.contain = 'strict';
+    r.style.willChange = 'auto';
+    return r;
+  }
+
   private render(): void {
     if (this.count < 0) return;
-    const win = rowWindow(this.scroller.scrollTop, this.scroller.clientHeight || 600, ROW_H, this.count, 10);
-    if (!this.local) {
+    const top = this.scroller.scrollTop;
+    const vh = this.scroller.clientHeight || 600;
+    const win = rowWindow(top, vh, ROW_H, this.count, OVERSCAN);
+    // A fling (more than two screens since the last frame) fetches nothing:
+    // its pages would arrive after it has moved on, and their requests and
+    // parsing would take the frames it needs. The frame after it stops fetches.
+    const flinging = this.lastTop >= 0 && Math.abs(top - this.lastTop) > 2 * vh;
+    this.lastTop = top;
+    if (flinging) this.schedule();
+    else {
       for (const p of missingPages(win.first, win.last, PAGE, (k) => this.pages.has(k))) this.fetchPage(p);
       // One page ahead either way, so a steady scroll never waits.
       const ahead = missingPages(Math.max(0, win.first - PAGE), Math.min(this.count, win.last + PAGE), PAGE, (k) => this.pages.has(k) || this.inflight.has(k));
@@ -316,38 +293,48 @@ export class TableView implements ProfileView {
     const need = win.last - win.first;
     if (this.pool.length < need) {
       while (this.pool.length < need) {
-        const r = h('div.trow', { role: 'row' }, ...COLUMNS.map((c) => h('span', { class: c.cls, role: 'cell' })));
+        const r = this.newRow();
         this.pool.push(r);
         this.body.append(r);
       }
-      for (const el of this.pool) el.dataset.index = '';
+      this.poolIndex = new Array(this.pool.length).fill(-1);
+      this.poolLoaded = new Array(this.pool.length).fill(false);
+      this.poolClass = new Array(this.pool.length).fill('');
+      this.poolUsed = new Uint8Array(this.pool.length);
     }
-    const m = makeMatcher(this.state.q, this.state.regex);
-    const greys = this.state.tableGrey && m.active;
     const unit = this.ctx.profile.weight_unit;
+    const sel = this.state.sel;
     const n = this.pool.length;
-    const used = new Uint8Array(n);
+    const used = this.poolUsed;
+    used.fill(0);
     let shown = 0;
     for (let idx = win.first; idx < win.last; idx++) {
-      const el = this.pool[idx % n];
-      used[idx % n] = 1;
-      el.hidden = false;
+      const k = idx % n;
+      const el = this.pool[k];
+      used[k] = 1;
       const row = this.rowAt(idx);
-      const key = row ? `${idx}` : `${idx}?`;
       let cls = 'trow';
       if (row) {
         shown++;
-        if (row.frame >= 0 && row.frame === this.state.sel) cls += ' selected';
-        if (greys && !rowMatches(m, row.key, row.frame >= 0 ? this.ctx.frames[String(row.frame)] : undefined)) cls += ' dim';
+        if (row.frame >= 0 && row.frame === sel) cls += ' selected';
+        if (!row.match) cls += ' dim';
       } else cls += ' loading';
-      if (el.className !== cls) el.className = cls;
-      if (el.dataset.index === key && el.dataset.gen === this.genText) continue;
-      el.dataset.index = key;
-      el.dataset.gen = this.genText;
-      el.style.transform = `translateY(${idx * ROW_H}px)`;
+      if (this.poolClass[k] !== cls) {
+        this.poolClass[k] = cls;
+        el.className = cls;
+      }
+      if (el.hidden) el.hidden = false;
+      if (this.poolIndex[k] === idx && this.poolLoaded[k] === !!row) continue;
+      const wasPlaceholder = this.poolIndex[k] >= 0 && !this.poolLoaded[k];
+      if (this.poolIndex[k] !== idx) el.style.transform = `translateY(${idx * ROW_H}px)`;
+      this.poolIndex[k] = idx;
+      this.poolLoaded[k] = !!row;
+      el.dataset.index = row ? `${idx}` : `${idx}?`;
       const cells = el.children as HTMLCollectionOf<HTMLElement>;
       if (!row) {
-        for (let c = 0; c < cells.length; c++) cells[c].textContent = c === 6 ? '…' : '';
+        // A placeholder that moves keeps its cells: during a fling most
+        // rows are placeholders, and this leaves them nothing to lay out.
+        if (!wasPlaceholder) for (let c = 0; c < cells.length; c++) cells[c].textContent = c === 6 ? '…' : '';
         continue;
       }
       cells[0].textContent = formatWeightCell(row.self, unit);
@@ -364,8 +351,13 @@ export class TableView implements ProfileView {
       cells[7].title = row.file ? 'Open the source at this line' : '';
       el.dataset.frame = String(row.frame);
     }
-    for (let k = 0; k < n; k++) if (!used[k]) el_hide(this.pool[k]);
-    if ((shown > 0 || (this.count === 0 && !this.scanning)) && this.el.dataset.state !== 'ready') {
+    for (let k = 0; k < n; k++) {
+      if (used[k] || this.pool[k].hidden) continue;
+      this.pool[k].hidden = true;
+      this.pool[k].dataset.index = '';
+      this.poolIndex[k] = -1;
+    }
+    if ((shown > 0 || this.count === 0) && this.el.dataset.state !== 'ready') {
       this.firstRowsMs = performance.now() - this.loadStart;
       this.el.dataset.firstRowsMs = this.firstRowsMs.toFixed(1);
       this.el.dataset.readyAt = performance.now().toFixed(1);
@@ -375,7 +367,6 @@ export class TableView implements ProfileView {
 
   /** Row `idx` of what the table shows, or undefined while its page loads. */
   private rowAt(idx: number): Row | undefined {
-    if (this.local) return this.local[idx];
     return this.pages.get(Math.floor(idx / PAGE))?.rows[idx % PAGE];
   }
 
@@ -405,6 +396,15 @@ export class TableView implements ProfileView {
     this.ctx.store.set({ sort: k, order });
   }
 
+  /**
+   * Tell the shared context the frame of a row about to be selected. Pages
+   * do not tell theirs as they arrive: a new frame makes the page redraw its
+   * bars and views, which during a fling would cost a full layout per page.
+   */
+  private learn(row: Row): void {
+    if (row.frame >= 0 && row.info) this.ctx.learnFrames({ [String(row.frame)]: row.info });
+  }
+
   private rowOf(ev: MouseEvent): Row | null {
     const el = (ev.target as HTMLElement).closest('.trow') as HTMLElement | null;
     if (!el || !el.dataset.index || el.dataset.index.endsWith('?')) return null;
@@ -414,6 +414,7 @@ export class TableView implements ProfileView {
   private onClick = (ev: MouseEvent) => {
     const row = this.rowOf(ev);
     if (!row) return;
+    this.learn(row);
     if ((ev.target as HTMLElement).classList.contains('loc') && row.file) {
       this.ctx.store.set({ view: 'source', file: row.file, line: row.line > 0 ? row.line : null, sel: row.frame >= 0 ? row.frame : this.state.sel });
       return;
@@ -423,7 +424,9 @@ export class TableView implements ProfileView {
 
   private onDblClick = (ev: MouseEvent) => {
     const row = this.rowOf(ev);
-    if (row && row.frame >= 0) this.ctx.store.set({ view: 'butterfly', sel: row.frame });
+    if (!row || row.frame < 0) return;
+    this.learn(row);
+    this.ctx.store.set({ view: 'butterfly', sel: row.frame });
   };
 
   /** Keyboard: arrows move the selection through the loaded rows. */
@@ -435,6 +438,7 @@ export class TableView implements ProfileView {
     const next = Math.max(0, Math.min(this.count - 1, idx + (ev.key === 'ArrowDown' ? 1 : -1)));
     const row = this.rowAt(next);
     if (row && row.frame >= 0) {
+      this.learn(row);
       this.ctx.store.set({ sel: row.frame }, 'replace');
       const top = this.scroller.scrollTop;
       const vh = this.scroller.clientHeight;
@@ -445,17 +449,11 @@ export class TableView implements ProfileView {
 
   destroy(): void {
     this.abort?.abort();
-    window.clearTimeout(this.scanTimer);
     if (this.raf) cancelAnimationFrame(this.raf);
   }
 }
 
-function el_hide(el: HTMLElement): void {
-  el.hidden = true;
-  el.dataset.index = '';
-}
-
-function toRows(a: FunctionsAnswer): Row[] {
+function toRows(a: TableAnswer): Row[] {
   const r = a.rows;
   const out: Row[] = new Array(r.key.length);
   for (let i = 0; i < r.key.length; i++) {
@@ -471,6 +469,8 @@ function toRows(a: FunctionsAnswer): Row[] {
       calls: r.calls?.[i] ?? 0,
       primitive: r.primitive_calls?.[i] ?? 0,
       file: info && info[1] !== '~' ? info[1] : '', // '~': a built-in, which has no file
+      match: r.match ? r.match[i] === 1 : true,
+      info,
     };
   }
   return out;

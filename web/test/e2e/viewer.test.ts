@@ -178,18 +178,27 @@ describe('viewer in chromium against spyglass serve', { skip: reason ?? false },
     });
     assert.ok(expect.length >= 2 && expect.length < M, `the recording has ${expect.length} leaf_ functions of ${M}`);
     const page = await open(`/p/${rec.id}?v=table`);
+    const asked: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/functions?')) asked.push(r.url());
+    });
     await ready(page, '.table-view');
     assert.equal(await page.textContent('[data-testid=table-count]'), `${M} functions`);
-    // A regex (the server filters text only): the viewer scans every row and keeps the matches.
+    // A regex: the server filters (match=) and counts both ways, in one answer per page.
     await page.check('[data-testid=regex]');
     await page.fill('[data-testid=filter]', '^leaf_');
-    await page.waitForFunction((n) => { const v = document.querySelector('.table-view') as HTMLElement; return v.dataset.scanning === '0' && v.dataset.count === String(n); }, expect.length);
+    await page.waitForFunction((n) => (document.querySelector('.table-view') as HTMLElement).dataset.count === String(n), expect.length);
+    // The count is set with the answer; the rows are drawn on the next frame.
+    await page.waitForFunction((n) => document.querySelectorAll('.tbody .trow:not([hidden])').length === n, expect.length);
     const names = await page.$$eval('.tbody .trow:not([hidden])', (els) => els.map((e) => e.children[6].textContent));
     assert.deepEqual([...names].sort(), [...expect].sort());
-    assert.equal(await page.textContent('[data-testid=table-count]'), `${expect.length} of ${M} functions`);
+    await page.waitForFunction((t) => document.querySelector('[data-testid=table-count]')?.textContent === t, `${expect.length} of ${M} functions`);
     assert.equal(await page.$$eval('.tbody .trow.dim:not([hidden])', (els) => els.length), 0, 'hidden, not greyed');
+    const regexAsks = asked.filter((u) => new URL(u).searchParams.get('match') === '^leaf_');
+    assert.equal(regexAsks.length, 1, `one request answers the regex: ${regexAsks.join(' ')}`);
+    assert.equal(new URL(regexAsks[0]).searchParams.get('limit'), '500');
     await screenshot(page, 'table-regex-filter');
-    // The toggle keeps every row and greys the others, as the flame graph does.
+    // The toggle keeps every row and greys the others (the server flags them: mark=1).
     await page.check('[data-testid=table-grey]');
     await page.waitForFunction((m) => (document.querySelector('.table-view') as HTMLElement).dataset.count === String(m), M);
     await page.waitForFunction(() => document.querySelectorAll('.tbody .trow.dim:not([hidden])').length > 0);
@@ -198,6 +207,8 @@ describe('viewer in chromium against spyglass serve', { skip: reason ?? false },
     assert.ok(shown.length > expect.length);
     for (const [name, dim] of shown) assert.equal(dim, !expect.includes(name), `${name} ${dim ? 'greyed' : 'not greyed'}`);
     assert.equal(query(page).get('tgrey'), '1');
+    assert.match((await page.textContent('[data-testid=table-matched]')) ?? '', new RegExp(`${expect.length} match`));
+    assert.ok(asked.some((u) => new URL(u).searchParams.get('mark') === '1'), 'grey-out asks the server to flag rows');
     await page.uncheck('[data-testid=table-grey]');
     await page.waitForFunction((n) => (document.querySelector('.table-view') as HTMLElement).dataset.count === String(n), expect.length);
     // A regex that does not compile: an inline error, every row, no exception.
@@ -208,6 +219,11 @@ describe('viewer in chromium against spyglass serve', { skip: reason ?? false },
     await page.waitForFunction((m) => (document.querySelector('.table-view') as HTMLElement).dataset.count === String(m), M);
     assert.match((await page.textContent('[data-testid=table-status]')) ?? '', /not a valid regular expression.*showing every row/);
     await screenshot(page, 'table-bad-regex');
+    // One JavaScript takes and PCRE2 does not (a lone \k): the server's reason, inline, and every row.
+    await page.fill('[data-testid=filter]', 'leaf_\\k');
+    await page.waitForFunction(() => /\\k is not followed by/.test(document.querySelector('[data-testid=table-filter-error]')?.textContent ?? ''));
+    await page.waitForFunction((m) => (document.querySelector('.table-view') as HTMLElement).dataset.count === String(m), M);
+    assert.match((await page.textContent('[data-testid=table-status]')) ?? '', /Filter: not a valid regular expression: .* at offset 7; showing every row/);
     // Text filters are the server's: "N of M" too.
     await page.uncheck('[data-testid=regex]');
     await page.fill('[data-testid=filter]', 'leaf_deep');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { countMatches, dimMask, makeMatcher, rowMatches } from '../../src/lib/filter';
+import { countMatches, dimMask, makeMatcher, rowMatches, tableCountText, tableFilter } from '../../src/lib/filter';
 import { layoutTree } from '../../src/lib/flame';
 import { sampleTree } from './fixtures';
 
@@ -48,4 +48,34 @@ test('table rows match on their function or on their own key', () => {
   assert.ok(rowMatches(makeMatcher('inner \\(lib/', true), 'inner', ['inner', 'lib/util.py', 5, 'lib']));
   assert.ok(rowMatches(makeMatcher('', true), 'x', undefined), 'no filter: everything');
   assert.ok(rowMatches(makeMatcher('(', true), 'x', undefined), 'a bad regex filters nothing');
+});
+
+test('the table sends text as filter=, a regex as match=, and grey-out as mark=1', () => {
+  assert.deepEqual(tableFilter('', true, true, null), { match: null, filter: null, mark: false, error: null });
+  assert.deepEqual(tableFilter('Leaf', false, false, null), { match: null, filter: 'Leaf', mark: false, error: null });
+  assert.deepEqual(tableFilter('Leaf', false, true, null), { match: null, filter: 'Leaf', mark: true, error: null });
+  assert.deepEqual(tableFilter('^leaf_', true, false, null), { match: '^leaf_', filter: null, mark: false, error: null });
+  assert.deepEqual(tableFilter('^leaf_', true, true, null), { match: '^leaf_', filter: null, mark: true, error: null });
+});
+
+test('a regex the browser or the server refuses is not sent, and says why', () => {
+  const bad = tableFilter('leaf_(', true, false, null);
+  assert.equal(bad.match, null);
+  assert.equal(bad.filter, null);
+  assert.match(bad.error ?? '', /not a valid regular expression/);
+  // JavaScript takes a lone \k; PCRE2 does not: once refused, its reason stands.
+  const rejected = { q: 'leaf_\\k', message: 'not a valid regular expression: \\k is not followed by a name at offset 7' };
+  assert.deepEqual(tableFilter('leaf_\\k', true, true, rejected), { match: null, filter: null, mark: false, error: rejected.message });
+  // another pattern is sent again
+  assert.equal(tableFilter('leaf_', true, false, rejected).match, 'leaf_');
+  // the same text as a text filter is fine
+  assert.equal(tableFilter('leaf_\\k', false, false, rejected).filter, 'leaf_\\k');
+});
+
+test('the table count says "N of M" only while the filter hides rows', () => {
+  const f = (n: number) => n.toLocaleString('en-US');
+  assert.equal(tableCountText(12, 200000, 'functions', true, f), '12 of 200,000 functions');
+  assert.equal(tableCountText(12, -1, 'functions', true, f), '12 of … functions');
+  assert.equal(tableCountText(200000, 200000, 'files', false, f), '200,000 files');
+  assert.equal(tableCountText(-1, -1, 'lines', true, f), '… lines');
 });
