@@ -16,6 +16,7 @@ the format requires. Progress goes to stderr.
 """
 import ctypes
 import marshal
+import os
 import random
 import struct
 import sys
@@ -300,7 +301,16 @@ def main():
     if len(sys.argv) != 4 or sys.argv[1] not in ("sampled", "pstats"):
         sys.exit("usage: web_data.py sampled N OUT.sgl | pstats F OUT.prof")
     n = int(sys.argv[2])
-    (sampled if sys.argv[1] == "sampled" else pstats)(n, sys.argv[3])
+    # Written beside the target and renamed at the end, so an interrupted or
+    # concurrent run never leaves a half file that bench/web would take as done.
+    out = sys.argv[3]
+    tmp = "%s.%d.tmp" % (out, os.getpid())
+    try:
+        (sampled if sys.argv[1] == "sampled" else pstats)(n, tmp)
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 if __name__ == "__main__":
