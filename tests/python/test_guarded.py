@@ -80,7 +80,11 @@ def test_frames_freed_while_sampling_never_crash(py):
     # Before 3.11 every call allocates a frame object from a free list that
     # this churn recycles at once, so a deep stack read across that much
     # churn tears far more often (~40 % here); most still come through.
+    # Under ASan the copy is a byte loop ASan does not check, many times
+    # slower, so more stacks change while they are read (~28 % on 3.11+).
     share = 0.2 if py.version_info >= (3, 11) else 0.6
+    if ASAN:
+        share = 0.45 if py.version_info >= (3, 11) else 0.75
     assert s["torn"] + s["failed"] <= share * s["samples"], s
 
 
