@@ -226,9 +226,20 @@ def test_thread_filter(spyglass, one_python, spawn, tmux, tmp_path):
         assert name in own, screen.text
         tid = target.info["tids"][name]
         assert screen.view["thread"] == f"{name} ({tid})", screen.text
-        functions = set(screen.functions())
         other = own["worker-cold" if name == "MainThread" else "MainThread"]
-        assert own[name] <= functions and not (other & functions), screen.text
+
+        def only_its_own(s):
+            functions = set(s.functions())
+            return own[name] <= functions and not (other & functions)
+
+        # tmux may capture the pane halfway through ncurses' repaint (the
+        # header new, the rows still the last thread's): the rows must
+        # settle on this thread's functions, and stay there.
+        screen = term.wait_for(lambda s: s.view and s.view["thread"] == f"{name} ({tid})"
+                               and only_its_own(s), f"the rows of {name} alone")
+        time.sleep(0.3)
+        screen = term.screen()
+        assert screen.view["thread"] == f"{name} ({tid})" and only_its_own(screen), screen.text
         assert abs(sum(r["self_pct"] for r in screen.rows) - 100) < 1, screen.text
         seen.append(name)
     assert sorted(seen) == ["MainThread", "worker-cold"]
