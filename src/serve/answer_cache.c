@@ -12,10 +12,14 @@
  *     (refs counts the computing request and the waiters of a flight);
  *   - a stale flight is unlinked, so new requests start a fresh one;
  *   - answer->home is the entry while it is stored (NULL otherwise), so a
- *     gzip copy made later is counted in that entry's bytes and no other.
+ *     gzip copy made later is counted in that entry's bytes and no other;
+ *   - once[h % SG_ACACHE_ONCE_SLOTS] == h (h | 1, never 0) when a large
+ *     answer of key hash h was computed and not kept (a later one of the
+ *     same slot may overwrite it: then that key is computed once more).
  */
 #include "serve/answer_cache.h"
 
+#include "serve/bufpool.h"
 #include "serve/http_gzip.h"
 #include "serve/lru.h"
 
@@ -53,7 +57,8 @@ struct sg_acache {
     size_t nbuckets, linked; /* nbuckets: a power of two */
     sg_lru lru;              /* the stored entries, most recently used first */
     size_t bytes, stored, max_bytes;
-    uint64_t hits, misses, waits;
+    uint64_t hits, misses, waits, nonce;
+    uint64_t once[SG_ACACHE_ONCE_SLOTS];
 };
 
 sg_answer *sg_answer_adopt(int status, char *data, size_t len)
@@ -86,7 +91,7 @@ void sg_answer_ref(sg_answer *a)
 void sg_answer_release(sg_answer *a)
 {
     if (a != NULL && __atomic_sub_fetch(&a->refs, 1, __ATOMIC_ACQ_REL) == 0) {
-        free(a->data);
+        sg_bufpool_put(a->pool, a->data); /* frees it when pool is NULL */
         free(a->gz);
         free(a);
     }
@@ -268,11 +273,45 @@ int sg_acache_begin(sg_acache *c, const char *key, size_t keylen, const char *id
     return SG_ACACHE_COMPUTE;
 }
 
+/* A large answer is kept only when its key was computed before (see
+ * answer_cache.h); the first time only its hash is noted. */
+static bool admit_large(sg_acache *c, uint64_t h)
+{
+    uint64_t *slot = &c->once[h % SG_ACACHE_ONCE_SLOTS], mark = h | 1;
+    if (*slot == mark) {
+        *slot = 0;
+        return true;
+    }
+    *slot = mark;
+    c->nonce++;
+    return false;
+}
+
 void sg_acache_finish(sg_acache *c, sg_flight *flight, sg_answer *answer)
 {
     acache_entry *e = (acache_entry *)flight;
     pthread_mutex_lock(&c->lock);
     e->computing = false;
+    bool keep = e->linked && !e->stale && answer != NULL && answer->status == 200 &&
+                (answer->len < SG_ACACHE_ONCE_BYTES || admit_large(c, e->hash));
+    if (keep && answer->pool != NULL) {
+        /* kept: the bytes are no longer the pool's. A small answer moves
+         * to a block of its size and its buffer goes back to the pool for
+         * the next large one; a large one gives back the room an earlier,
+         * larger answer left (shrinking a mapping moves nothing). No one
+         * else has seen answer->data yet. */
+        size_t room = malloc_usable_size(answer->data);
+        if (room > answer->len + answer->len / 8 + 65536) {
+            char *d = answer->len < SG_ACACHE_ONCE_BYTES ? malloc(answer->len + 1) : NULL;
+            if (d != NULL) {
+                memcpy(d, answer->data, answer->len + 1);
+                sg_bufpool_put(answer->pool, answer->data);
+                answer->data = d;
+            } else if ((d = realloc(answer->data, answer->len + 1)) != NULL)
+                answer->data = d;
+        }
+        answer->pool = NULL;
+    }
     if (answer != NULL) {
         sg_answer_ref(answer);
         e->answer = answer;
@@ -280,8 +319,7 @@ void sg_acache_finish(sg_acache *c, sg_flight *flight, sg_answer *answer)
                    malloc_usable_size(answer->data) + 3 * SG_MALLOC_OVERHEAD + gzip_bytes(answer) +
                    sizeof(acache_entry *); /* its share of the buckets */
     }
-    bool keep = e->linked && !e->stale && answer != NULL && answer->status == 200 &&
-                e->bytes <= c->max_bytes / 4;
+    keep = keep && e->bytes <= c->max_bytes / 4;
     if (keep) {
         push_lru(c, e);
         while (c->bytes > c->max_bytes && oldest(c) != NULL)
@@ -356,6 +394,12 @@ void sg_acache_drop_profile(sg_acache *c, const char *id)
 void sg_acache_get_stats(sg_acache *c, sg_acache_stats *out)
 {
     pthread_mutex_lock(&c->lock);
-    *out = (sg_acache_stats){c->hits, c->misses, c->waits, c->bytes, c->stored, c->max_bytes};
+    *out = (sg_acache_stats){.hits = c->hits,
+                             .misses = c->misses,
+                             .waits = c->waits,
+                             .once = c->nonce,
+                             .bytes = c->bytes,
+                             .entries = c->stored,
+                             .max_bytes = c->max_bytes};
     pthread_mutex_unlock(&c->lock);
 }

@@ -25,6 +25,15 @@
  * overhead included; the table never holds more than max_bytes (an answer
  * larger than a quarter of it is answered but not kept).
  *
+ * Large answers are kept from their second computation on: an answer of
+ * SG_ACACHE_ONCE_BYTES or more whose key was not computed before is
+ * answered (to its waiters too) but only its key's hash is remembered, in
+ * a small direct-mapped table. Why: every timeline pan is a new window of
+ * megabytes that is rarely asked again; kept, each one would hold fresh
+ * pages and push out answers that are asked again. Its buffer goes back to
+ * the answer's pool instead (bufpool.h). A question asked twice (the full
+ * timeline every viewer opens with) is kept as before.
+ *
  * Content coding: sg_acache_gzip gives an answer's gzip bytes, compressed
  * once by the first request that wants them (others wait for that one
  * compression) and kept with the answer for as long as it lives.
@@ -56,6 +65,7 @@ typedef struct sg_answer {
     size_t gz_len;
     bool gz_busy, gz_none;     /* being compressed; will not be (too small, no gain) */
     struct acache_entry *home; /* the entry storing it, while stored */
+    struct sg_bufpool *pool;   /* set once before sharing: data goes back there, or NULL */
     unsigned served;           /* atomic: responses made from it so far (http.c) */
 } sg_answer;
 
@@ -72,8 +82,12 @@ typedef struct sg_flight sg_flight;
 
 enum { SG_ACACHE_HIT = 0, SG_ACACHE_COMPUTE = 1 };
 
+#define SG_ACACHE_ONCE_BYTES ((size_t)1 << 20)
+#define SG_ACACHE_ONCE_SLOTS 4096
+
 typedef struct sg_acache_stats {
     uint64_t hits, misses, waits; /* waits: requests that joined a flight */
+    uint64_t once;                /* large answers not kept: computed for the first time */
     size_t bytes, entries, max_bytes;
 } sg_acache_stats;
 

@@ -13,6 +13,8 @@ int sg_frameset_init(sg_frameset *s, uint32_t nframes)
     s->nframes = nframes;
     s->seen = calloc((size_t)nframes / 64 + 1, sizeof *s->seen);
     s->failed = s->seen == NULL;
+    if (s->failed)
+        s->nframes = 0; /* sg_frameset_add's inline test then reads no bitmap */
     return s->failed ? -1 : 0;
 }
 
@@ -23,7 +25,7 @@ void sg_frameset_free(sg_frameset *s)
     memset(s, 0, sizeof *s);
 }
 
-void sg_frameset_add(sg_frameset *s, uint32_t frame)
+void sg_frameset_add_new(sg_frameset *s, uint32_t frame)
 {
     if (frame >= s->nframes || s->failed)
         return;

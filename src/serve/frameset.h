@@ -28,7 +28,15 @@ typedef struct sg_frameset {
 
 int sg_frameset_init(sg_frameset *s, uint32_t nframes);
 void sg_frameset_free(sg_frameset *s);
-void sg_frameset_add(sg_frameset *s, uint32_t frame);
+/* A frame not yet in s (sg_frameset_add's slow path). */
+void sg_frameset_add_new(sg_frameset *s, uint32_t frame);
+/* Inline: a timeline answer adds each of its ~100,000 span frames, nearly
+ * all already seen, so the common case is one bit test, not a call. */
+static inline void sg_frameset_add(sg_frameset *s, uint32_t frame)
+{
+    if (frame < s->nframes && !(s->seen[frame / 64] & (1ull << (frame % 64))))
+        sg_frameset_add_new(s, frame);
+}
 /* Write `"frames":{...}` (no leading comma) for the frames of e's profile. */
 void sg_frameset_write(const sg_frameset *s, sg_loaded *e, sg_jbuf *out);
 

@@ -271,7 +271,9 @@ static void free_server(sg_server *s)
     sg_prefetch_stop(s->prefetch); /* it loads through the cache and the store */
     sg_hub_free(s->hub);
     sg_pcache_free(s->cache);
+    sg_tlpool_free(s->tls); /* after the entries that borrow it */
     sg_acache_free(s->answers);
+    sg_bufpool_free(s->bufs); /* after the answers, which give their buffers back */
     sg_store_close(s->store);
     free(s->data_dir);
     free(s->host);
@@ -329,17 +331,23 @@ int sg_server_start(const sg_serve_config *cfg, sg_server **out, char *err, size
     if (s->data_dir == NULL || s->host == NULL ||
         sg_store_open(s->data_dir, &s->store, &live, &nlive, err, errlen) != 0)
         goto fail;
-    /* one memory budget: an eighth for encoded answers, the rest for
-     * loaded profiles and what is derived from them */
+    /* one memory budget: an eighth for encoded answers (of which up to a
+     * quarter, at most 64 MiB, for recycled answer buffers: bufpool.h),
+     * the rest for loaded profiles and what is derived from them */
     size_t answer_bytes = s->cfg.cache_bytes / 8;
+    size_t pool_bytes = answer_bytes / 4 < SG_SERVE_POOL_MAX ? answer_bytes / 4 : SG_SERVE_POOL_MAX;
     s->cache = sg_pcache_new(s->cfg.cache_bytes - answer_bytes, 64, sg_server_load_profile, s);
-    s->answers = sg_acache_new(answer_bytes);
+    s->answers = sg_acache_new(answer_bytes - pool_bytes);
+    s->bufs = sg_bufpool_new(SG_SERVE_POOL_MIN, pool_bytes);
+    s->tls = sg_tlpool_new(2 * (size_t)s->cfg.threads, SG_SERVE_TL_EACH, SG_SERVE_TL_TOTAL);
     s->hub = sg_hub_new();
-    if (s->cache == NULL || s->answers == NULL || s->hub == NULL) {
+    if (s->cache == NULL || s->answers == NULL || s->bufs == NULL || s->tls == NULL ||
+        s->hub == NULL) {
         free(live);
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
+    sg_pcache_set_tlpool(s->cache, s->tls);
     s->prefetch = sg_prefetch_start(s->cache);
     for (size_t i = 0; i < nlive; i++)
         sg_upload_recover_live(s, live[i]);

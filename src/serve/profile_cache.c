@@ -20,6 +20,7 @@ struct sg_pcache {
     size_t bytes, count, max_bytes, max_entries;
     sg_pcache_loader load;
     void *ctx;
+    struct sg_tlpool *tl_pool; /* borrowed, given to each entry (sg_pcache_set_tlpool) */
 };
 
 /* A malloc'd array of n elements of size sz as the allocator holds it:
@@ -119,12 +120,13 @@ static void entry_free(sg_loaded *e)
     free(e);
 }
 
-static sg_loaded *entry_new(const char *id)
+static sg_loaded *entry_new(const sg_pcache *c, const char *id)
 {
     sg_loaded *e = calloc(1, sizeof *e);
     if (e == NULL)
         return NULL;
     snprintf(e->id, sizeof e->id, "%s", id);
+    e->tl_pool = c->tl_pool;
     pthread_mutex_init(&e->lock, NULL);
     return e;
 }
@@ -164,6 +166,11 @@ static void evict(sg_pcache *c, const sg_loaded *keep)
         }
         e = prev;
     }
+}
+
+void sg_pcache_set_tlpool(sg_pcache *c, struct sg_tlpool *pool)
+{
+    c->tl_pool = pool;
 }
 
 void sg_pcache_free(sg_pcache *c)
@@ -217,7 +224,7 @@ sg_loaded *sg_pcache_get(sg_pcache *c, const char *id, int *status, char *err, s
         pthread_mutex_unlock(&c->lock);
         return e;
     }
-    e = entry_new(id);
+    e = entry_new(c, id);
     if (e == NULL) {
         pthread_mutex_unlock(&c->lock);
         *status = 500;
@@ -282,7 +289,7 @@ void sg_pcache_release(sg_pcache *c, sg_loaded *e)
 
 int sg_pcache_put(sg_pcache *c, const char *id, sg_profile *p)
 {
-    sg_loaded *e = entry_new(id);
+    sg_loaded *e = entry_new(c, id);
     if (e == NULL) {
         sg_profile_free(p);
         return -1;

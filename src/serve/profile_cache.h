@@ -73,6 +73,8 @@ typedef struct sg_loaded {
     int load_rc;
     char load_err[256];
     sg_lru_node lru; /* in the cache's recency list, while cached */
+    /* borrowed: the server's recycled timeline scratch (tlpool.h), or NULL */
+    struct sg_tlpool *tl_pool;
 } sg_loaded;
 
 typedef struct sg_pcache sg_pcache;
@@ -84,6 +86,9 @@ typedef int (*sg_pcache_loader)(void *ctx, const char *id, sg_profile **out, int
 
 sg_pcache *sg_pcache_new(size_t max_bytes, size_t max_entries, sg_pcache_loader load, void *ctx);
 void sg_pcache_free(sg_pcache *c);
+/* Entries made from now on borrow pool (which must outlive the cache) for
+ * their timeline queries' scratch; set once, before the first request. */
+void sg_pcache_set_tlpool(sg_pcache *c, struct sg_tlpool *pool);
 
 /* A referenced entry for id (loading it on a miss), or NULL with *status
  * and err. */

@@ -8,15 +8,16 @@
  * resolved view's per-row sample counts, one pass over the view's stack
  * rows, so sorting by samples works for time-weighted imports too.
  *
- * Filters: `filter` (a case-insensitive substring of the row's key, or of
- * the file by function) and `match` (a PCRE2 regex, regex_match.h, on the
- * row's "qualname (file)" or its key: the text the viewer's filter box
- * tests) keep the rows both accept; `mark=1` keeps every row instead and
- * says which matched (a "match" column and "matched" count), for the
- * viewer's grey-out mode. "unfiltered" is the row count before filters,
- * so "N of M" comes from one answer. A regex is bounded per row (its match
- * limits) and per request (SG_FUNCTIONS_MATCH_BUDGET_NS of matching): a
- * pattern too costly for either is a 400 naming it, never a hung worker.
+ * Filters: `filter` (a case-insensitive substring of the row's key, or,
+ * by function and by line, of the function's qualname or file: what the
+ * row shows) and `match` (a PCRE2 regex, regex_match.h, on the row's
+ * "qualname (file)" or its key: the text the viewer's filter box tests)
+ * keep the rows both accept; `mark=1` keeps every row instead and says
+ * which matched (a "match" column and "matched" count), for the viewer's
+ * grey-out mode. "unfiltered" is the row count before filters, so "N of M"
+ * comes from one answer. A regex is bounded per row (its match limits) and
+ * per request (SG_FUNCTIONS_MATCH_BUDGET_NS of matching): a pattern too
+ * costly for either is a 400 naming it, never a hung worker.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,9 +196,15 @@ static int row_passes(row_filter *f, sg_query *q, int by, const sg_ftable_row *r
 {
     const sg_profile *p = q->profile;
     if (f->text != NULL) {
+        /* What the row shows: its key ("qualname" or "file:line"), and for
+         * function and line rows also the function's qualname and file, so
+         * a text finds a function's line rows as it finds its row. */
         bool keep = strcasestr(key, f->text) != NULL;
-        if (!keep && by == SG_FTABLE_BY_FUNCTION)
-            keep = strcasestr(sg_strings_get(&p->strings, r->file), f->text) != NULL;
+        if (!keep && (by == SG_FTABLE_BY_FUNCTION || by == SG_FTABLE_BY_LINE)) {
+            const sg_frame *fr = &p->frames.rows[r->frame];
+            keep = strcasestr(sg_strings_get(&p->strings, fr->name), f->text) != NULL ||
+                   strcasestr(sg_strings_get(&p->strings, r->file), f->text) != NULL;
+        }
         if (!keep)
             return 0;
     }

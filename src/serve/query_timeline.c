@@ -27,6 +27,7 @@
 #include "analyze/timeline.h"
 #include "serve/frameset.h"
 #include "serve/query.h"
+#include "serve/tlpool.h"
 
 #define SG_TIMELINE_DEFAULT_WIDTH 1600
 #define SG_TIMELINE_MAX_WIDTH     20000
@@ -166,7 +167,19 @@ static void write_states(sg_jbuf *o, const sg_tl *tl, uint32_t thread, size_t *p
         for (size_t j = i; j < tl->state_count && tl->states[j].thread == thread; j++) {
             if (tl->states[j].state != states[k])
                 continue;
-            sg_jbuf_printf(o, "%s[%u,%u]", first ? "" : ",", tl->states[j].x0, tl->states[j].x1);
+            /* no printf: a pan writes thousands of these */
+            if (!sg_jbuf_reserve(o, 2 * SG_JBUF_U64_MAX + 4))
+                return;
+            char *out = o->data + o->len;
+            if (!first)
+                *out++ = ',';
+            *out++ = '[';
+            out = sg_jbuf_u64_put(out, tl->states[j].x0);
+            *out++ = ',';
+            out = sg_jbuf_u64_put(out, tl->states[j].x1);
+            *out++ = ']';
+            o->len = (size_t)(out - o->data);
+            o->data[o->len] = '\0';
             first = false;
         }
         sg_jbuf_char(o, ']');
@@ -223,9 +236,16 @@ int sg_query_timeline(sg_query *q)
     const sg_tlindex *ix = sg_loaded_tlindex(q->entry);
     if (ix == NULL)
         return sg_query_fail(q, 500, "out of memory building the timeline index");
-    /* the events of every thread first, then each thread's lane in turn */
-    sg_tl ev = {0}, tl = {.want_runs = compact};
-    int rc = sg_tl_query_part(ix, q->rv, t0, t1, width, 0, 0, true, &ev);
+    /* the events of every thread first, then each thread's lane in turn,
+     * in scratch recycled from earlier requests (tlpool.h) */
+    sg_tl *ev = sg_tlpool_take(q->entry->tl_pool), *tl = sg_tlpool_take(q->entry->tl_pool);
+    if (ev == NULL || tl == NULL) {
+        sg_tlpool_put(q->entry->tl_pool, ev);
+        sg_tlpool_put(q->entry->tl_pool, tl);
+        return sg_query_fail(q, 500, "out of memory for the timeline");
+    }
+    tl->want_runs = compact;
+    int rc = sg_tl_query_part(ix, q->rv, t0, t1, width, 0, 0, true, ev);
     sg_jbuf *o = q->out;
     sg_frameset fs;
     sg_frameset_init(&fs, p->frames.count);
@@ -242,7 +262,7 @@ int sg_query_timeline(sg_query *q)
     for (uint32_t t = 0; t < p->threads.count && rc == 0; t++) {
         if (q->view->threads != NULL && !q->view->threads[t])
             continue;
-        if ((rc = sg_tl_query_part(ix, q->rv, t0, t1, width, t, t + 1, false, &tl)) != 0)
+        if ((rc = sg_tl_query_part(ix, q->rv, t0, t1, width, t, t + 1, false, tl)) != 0)
             break;
         size_t state = 0;
         sg_jbuf_puts(o, first ? "{\"index\":" : ",{\"index\":");
@@ -254,23 +274,23 @@ int sg_query_timeline(sg_query *q)
         sg_jbuf_str(o, sg_strings_get(&p->strings, p->threads.name[t]));
         sg_jbuf_char(o, ',');
         if (!compact)
-            write_spans(o, &tl, &fs);
+            write_spans(o, tl, &fs);
         else
-            write_spans_compact(o, &tl, &fs);
+            write_spans_compact(o, tl, &fs);
         sg_jbuf_char(o, ',');
-        write_states(o, &tl, t, &state);
+        write_states(o, tl, t, &state);
         sg_jbuf_char(o, ',');
-        write_events(o, p, &ev, t);
+        write_events(o, p, ev, t);
         sg_jbuf_char(o, '}');
     }
     sg_jbuf_puts(o, "],");
-    write_events(o, p, &ev, SG_THREAD_NONE);
+    write_events(o, p, ev, SG_THREAD_NONE);
     sg_jbuf_char(o, ',');
     sg_frameset_write(&fs, q->entry, o);
     sg_jbuf_char(o, '}');
     sg_frameset_free(&fs);
-    sg_tl_free(&tl);
-    sg_tl_free(&ev);
+    sg_tlpool_put(q->entry->tl_pool, tl);
+    sg_tlpool_put(q->entry->tl_pool, ev);
     if (rc != 0)
         return sg_query_fail(q, rc == SG_PROFILE_EINVAL ? 400 : 500, "timeline: %s",
                              sg_profile_strerror(rc));

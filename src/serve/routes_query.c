@@ -181,6 +181,8 @@ static void answer_cached(sg_request *req, const char *id1, const char *id2, com
     if (r->body != NULL) { /* the answer takes the reply's bytes */
         a = sg_answer_adopt(r->status, r->body, r->len);
         r->body = NULL;
+        if (a != NULL)
+            a->pool = req->srv->bufs; /* its bytes go back there unless kept */
     }
     sg_acache_finish(req->srv->answers, flight, a);
     if (a != NULL)
@@ -199,6 +201,7 @@ static void compute_query(sg_request *req)
     if (open_side(req, req->id, focus_key, NULL, timeline, &s) == 0) {
         sg_jbuf out;
         sg_jbuf_init(&out);
+        sg_bufpool_jbuf(req->srv->bufs, &out); /* pages already touched */
         char err[512] = "";
         sg_view_resolved rv = timeline ? windowed(&s) : s.view->rv;
         sg_query q = {s.entry,   s.entry->profile, &req->params, &s.view->args.view,
@@ -234,6 +237,7 @@ static void compute_diff(sg_request *req)
         open_side(req, b, SG_VIEW_ARGS_FOCUS, "after.", false, &after) == 0) {
         sg_jbuf out;
         sg_jbuf_init(&out);
+        sg_bufpool_jbuf(req->srv->bufs, &out);
         char err[512] = "";
         sg_query qa = {
             before.entry,     before.entry->profile, &req->params, &before.view->args.view,

@@ -22,6 +22,8 @@
 #include <stdint.h>
 
 #include "serve/answer_cache.h"
+#include "serve/bufpool.h"
+#include "serve/tlpool.h"
 #include "serve/events.h"
 #include "serve/jbuf.h"
 #include "serve/params.h"
@@ -33,12 +35,23 @@ struct MHD_Daemon;
 struct MHD_Connection;
 typedef struct sg_upload sg_upload;
 
+/* Answer buffers worth recycling (bufpool.h): above this they are their
+ * own mappings (http.c's mmap threshold); at most this much is kept. */
+#define SG_SERVE_POOL_MIN ((size_t)256 << 10)
+#define SG_SERVE_POOL_MAX ((size_t)64 << 20)
+/* Timeline scratch kept (tlpool.h): two per worker thread at most (a
+ * request's lane and events), each up to 8 MiB, 64 MiB in all. */
+#define SG_SERVE_TL_EACH  ((size_t)8 << 20)
+#define SG_SERVE_TL_TOTAL ((size_t)64 << 20)
+
 struct sg_server {
     sg_serve_config cfg; /* strings point into the owned copies below */
     char *data_dir, *host, *token;
     sg_store *store;
     sg_pcache *cache;
     sg_acache *answers;           /* encoded answers of queries (answer_cache.h) */
+    sg_bufpool *bufs;             /* large answer buffers for reuse (bufpool.h) */
+    sg_tlpool *tls;               /* timeline query scratch for reuse (tlpool.h) */
     struct sg_prefetch *prefetch; /* loads new uploads in the background (upload.c) */
     sg_hub *hub;
     struct MHD_Daemon *daemon;

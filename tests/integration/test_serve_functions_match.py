@@ -214,3 +214,36 @@ def test_pages_agree_with_the_whole_answer_for_every_order_and_filter(server, ps
             assert page["count"] == whole["count"] and page["unfiltered"] == whole["unfiltered"]
             if "mark" in ask:
                 assert page["rows"]["match"] == whole["rows"]["match"][offset:offset + 13]
+
+
+def text_oracle(answer, text):
+    """Keys of the rows of an unfiltered answer that the text filter keeps:
+    a case-insensitive substring of what the row shows (its key, and for a
+    row with a frame, the function's qualname and file)."""
+    needle = text.lower()
+    keep = []
+    for key, frame in zip(answer["rows"]["key"], answer["rows"]["frame"]):
+        texts = [key]
+        if frame >= 0:
+            texts += answer["frames"][str(frame)][:2]
+        if any(needle in t.lower() for t in texts):
+            keep.append(key)
+    return keep
+
+
+@pytest.mark.parametrize("by", ["line", "function"])
+def test_text_filter_matches_what_the_row_shows(server, pstats_id, by):
+    """A line row shows "file:line" and belongs to a function: the text
+    filter finds it by the function's name too, as it finds the function's
+    row, and by file or "file:line"."""
+    everything = functions(server, pstats_id, by=by, limit=0)
+    for text in ("PARSE_item_1_", "render_item_2_7", "pkgmod3.py", "pkgmod4.py:", "nothing-like-this"):
+        got = functions(server, pstats_id, by=by, filter=text, limit=0)
+        want = text_oracle(everything, text)
+        assert got["rows"]["key"] == want, (by, text)
+        assert got["count"] == len(want) and got["unfiltered"] == everything["count"]
+    # The same function text keeps the same functions whichever the grouping.
+    by_fn = functions(server, pstats_id, by="function", filter="encode_item_5_", limit=0)
+    by_line = functions(server, pstats_id, by="line", filter="encode_item_5_", limit=0)
+    assert by_fn["count"] > 0
+    assert sorted(set(by_line["rows"]["frame"])) == sorted(set(by_fn["rows"]["frame"]))

@@ -28,6 +28,7 @@ import { h, messageBox } from '../dom';
 import { tableCountText, tableFilter } from '../lib/filter';
 import { formatCount, formatPercent, formatWeightCell, shortenPath } from '../lib/format';
 import type { FrameInfo, FunctionRows, FunctionsAnswer } from '../lib/types';
+import { changeKind, Debouncer, Generations, Ticket } from '../lib/latest';
 import { apiParams, dataKey, SortKey, ViewState } from '../lib/viewstate';
 import { missingPages, PageCache, rowWindow, scrollToRow } from '../lib/vtable';
 import { ProfileContext, ProfileView } from './context';
@@ -36,6 +37,12 @@ const PAGE = 500;
 const ROW_H = 22;
 /** Rows kept beyond each edge of the viewport: enough for a wheel step, few to redraw. */
 const OVERSCAN = 4;
+/**
+ * How long the filter box must be still before the table asks the server:
+ * typing "leaf_deep" then sends one request, not nine, and 150 ms is
+ * below what a reader notices as a lag after the last key.
+ */
+export const FILTER_DEBOUNCE_MS = 150;
 const NOUNS: Record<string, string> = { function: 'functions', line: 'lines', file: 'files', package: 'packages' };
 
 /** The functions answer with the parts the table asks for (docs/api.md). */
@@ -98,7 +105,6 @@ export class TableView implements ProfileView {
   private inflight = new Set<number>();
   private count = -1;
   private total = 0;
-  private key = '';
   /** A regex the server refused (PCRE2 differs from JavaScript here), and why. */
   private rejected: { q: string; message: string } | null = null;
   private statusText = '';
@@ -106,8 +112,17 @@ export class TableView implements ProfileView {
   private spacerRows = -1;
   /** scrollTop at the last render (-1: none since the last reset). */
   private lastTop = -1;
-  private abort: AbortController | null = null;
+  /** The request generation of the applied state: sort, filter and pages share it. */
+  private gens = new Generations();
+  /** The server query of the applied state (what every page of this generation asks). */
+  private query = new URLSearchParams();
+  /** What the applied state asks the server, whole and without the filter box's text. */
+  private applied: { key: string; rest: string } | null = null;
+  /** Waits for a pause in typing before the filter box's text is applied. */
+  private typing = new Debouncer(FILTER_DEBOUNCE_MS);
   private state: ViewState;
+  /** The state whose rows the table shows (this.state lags it while typing). */
+  private shownState: ViewState;
   private raf = 0;
   private showCalls = false;
   /** ms from the first request to the first rows on screen (benchmarks read it). */
@@ -116,6 +131,7 @@ export class TableView implements ProfileView {
 
   constructor(private ctx: ProfileContext) {
     this.state = ctx.store.state;
+    this.shownState = this.state;
     this.showCalls = ctx.profile.format === 'pstats' || ctx.profile.weight_unit === 'calls';
     this.el.classList.toggle('with-calls', this.showCalls);
     this.scroller.append(this.spacer);
@@ -140,17 +156,36 @@ export class TableView implements ProfileView {
     return p;
   }
 
+  /** What `state` asks the server: whole, and with the filter box's text left out. */
+  private keys(state: ViewState): { key: string; rest: string } {
+    const key = this.params(state).toString() + '|' + dataKey(state);
+    const rest = [this.params({ ...state, q: '' }).toString(), dataKey(state), state.regex, state.tableGrey].join('|');
+    return { key, rest };
+  }
+
   update(state: ViewState, prev: ViewState | null): void {
     this.state = state;
-    const key = this.params(state).toString() + '|' + dataKey(state);
-    if (key !== this.key) {
-      this.key = key;
-      this.reset();
-      this.renderHead();
+    const next = this.keys(state);
+    const kind = changeKind(this.applied, next);
+    if (kind === 'now') {
+      this.typing.cancel();
+      this.apply(next);
       return;
     }
+    if (kind === 'debounce') {
+      // Typing: keep showing (and fetching) the applied state's rows until
+      // the box is still; only the last text is sent.
+      this.typing.schedule(() => this.apply(this.keys(this.state)));
+    } else this.typing.cancel(); // typed back to what is shown
     if (!prev || prev.sel !== state.sel) this.schedule();
     this.renderStatus();
+  }
+
+  /** Makes `k` (the current state's keys) the applied state and asks for its rows. */
+  private apply(k: { key: string; rest: string }): void {
+    this.applied = k;
+    this.reset();
+    this.renderHead();
   }
 
   shown(): void {
@@ -158,8 +193,9 @@ export class TableView implements ProfileView {
   }
 
   private reset(): void {
-    this.abort?.abort();
-    this.abort = new AbortController();
+    this.gens.begin(); // aborts the superseded state's requests
+    this.shownState = this.state;
+    this.query = this.params(this.state);
     this.pages.clear();
     this.inflight.clear();
     this.count = -1;
@@ -176,7 +212,7 @@ export class TableView implements ProfileView {
 
   /** "N of M functions", the matches in grey-out mode, the inline regex error, and the grey-out toggle. */
   private renderStatus(): void {
-    const s = this.state;
+    const s = this.shownState; // what the rows are, not text still being typed
     const f = tableFilter(s.q, s.regex, s.tableGrey, this.rejected);
     const active = f.match !== null || f.filter !== null;
     const noun = NOUNS[s.by] ?? 'rows';
@@ -203,16 +239,18 @@ export class TableView implements ProfileView {
   }
 
   private fetchPage(page: number): void {
-    if (this.inflight.has(page)) return;
+    const ticket: Ticket | null = this.gens.now;
+    if (!ticket || this.inflight.has(page)) return;
     this.inflight.add(page);
-    const signal = this.abort?.signal;
-    const p = this.params(this.state);
+    // The applied state's query, not this.state's: while the user types,
+    // this.state already holds text the table has not applied yet.
+    const p = new URLSearchParams(this.query);
     p.set('offset', String(page * PAGE));
     p.set('limit', String(PAGE));
     api
-      .functions<TableAnswer>(this.ctx.id, p, signal)
+      .functions<TableAnswer>(this.ctx.id, p, ticket.signal)
       .then((a) => {
-        if (signal?.aborted) return;
+        if (!this.gens.current(ticket)) return; // a newer state asked since
         this.inflight.delete(page);
         this.pages.set(page, { rows: toRows(a) });
         this.count = a.count;
@@ -228,13 +266,13 @@ export class TableView implements ProfileView {
         this.schedule();
       })
       .catch((e) => {
-        if (isAbort(e) || signal?.aborted) return;
+        if (isAbort(e) || !this.gens.current(ticket)) return;
         this.inflight.delete(page);
         if (e instanceof ApiError && e.status === 400 && e.message.startsWith('parameter match:') && p.has('match')) {
           // JavaScript took the regex, PCRE2 did not: say why, and show every row.
           this.rejected = { q: p.get('match')!, message: e.message.replace(/^parameter match: /, '').replace(/ \(HTTP 400\)$/, '') };
-          this.key = this.params(this.state).toString() + '|' + dataKey(this.state);
-          this.reset();
+          this.typing.cancel();
+          this.apply(this.keys(this.state));
           return;
         }
         this.el.dataset.state = 'error';
@@ -245,7 +283,8 @@ export class TableView implements ProfileView {
 
   private setBanner(): void {
     const empty = this.count === 0;
-    const text = empty ? (this.state.q ? `No function matches “${this.state.q}” in this view.` : 'No samples in this view.') : '';
+    const q = this.shownState.q;
+    const text = empty ? (q ? `No function matches “${q}” in this view.` : 'No samples in this view.') : '';
     if (text === this.bannerText) return;
     this.bannerText = text;
     this.banner.replaceChildren(...(text ? [messageBox('info', 'No rows', text)] : []));
@@ -448,7 +487,8 @@ export class TableView implements ProfileView {
   }
 
   destroy(): void {
-    this.abort?.abort();
+    this.typing.cancel();
+    this.gens.cancel();
     if (this.raf) cancelAnimationFrame(this.raf);
   }
 }

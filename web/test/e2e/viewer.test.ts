@@ -56,6 +56,20 @@ describe('viewer in chromium against spyglass serve', { skip: reason ?? false },
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
+  /**
+   * Every /functions request the page sends, as its query, in order. A
+   * route sees each request before it leaves the browser, so the record is
+   * complete when the answer is on screen.
+   */
+  async function recordFunctions(page: Page): Promise<URLSearchParams[]> {
+    const seen: URLSearchParams[] = [];
+    await page.route(/\/api\/profiles\/[^/]+\/functions\?/, (route) => {
+      seen.push(new URL(route.request().url()).searchParams);
+      return route.continue();
+    });
+    return seen;
+  }
+
   async function open(path: string): Promise<Page> {
     const page = await newPage(browser, errors);
     await page.goto(server.base + path);
@@ -182,6 +196,7 @@ describe('viewer in chromium against spyglass serve', { skip: reason ?? false },
     page.on('request', (r) => {
       if (r.url().includes('/functions?')) asked.push(r.url());
     });
+    const routed = await recordFunctions(page);
     await ready(page, '.table-view');
     assert.equal(await page.textContent('[data-testid=table-count]'), `${M} functions`);
     // A regex: the server filters (match=) and counts both ways, in one answer per page.
@@ -194,11 +209,15 @@ describe('viewer in chromium against spyglass serve', { skip: reason ?? false },
     assert.deepEqual([...names].sort(), [...expect].sort());
     await page.waitForFunction((t) => document.querySelector('[data-testid=table-count]')?.textContent === t, `${expect.length} of ${M} functions`);
     assert.equal(await page.$$eval('.tbody .trow.dim:not([hidden])', (els) => els.length), 0, 'hidden, not greyed');
-    const regexAsks = asked.filter((u) => new URL(u).searchParams.get('match') === '^leaf_');
-    // At most one request answers the regex (playwright missed the request
-    // event once in a fresh-clone run; the rows above prove the answer).
-    assert.ok(regexAsks.length <= 1, `one request answers the regex: ${regexAsks.join(' ')}`);
-    for (const u of regexAsks) assert.equal(new URL(u).searchParams.get('limit'), '500');
+    // Exactly one request answers the regex, counted by page.route, which
+    // sees every request before it leaves the browser. A page.on('request')
+    // listener once reported none here (cause unknown): if the two counts
+    // ever differ again, say so in the log.
+    const regexAsks = routed.filter((q) => q.get('match') === '^leaf_');
+    const heard = asked.filter((u) => new URL(u).searchParams.get('match') === '^leaf_');
+    if (heard.length !== regexAsks.length) console.error(`DIAG listener heard ${heard.length}, route saw ${regexAsks.length}: ${asked.join(' ')}`);
+    assert.equal(regexAsks.length, 1, `one request answers the regex: ${regexAsks.join(' ')}`);
+    assert.equal(regexAsks[0].get('limit'), '500');
     await screenshot(page, 'table-regex-filter');
     // The toggle keeps every row and greys the others (the server flags them: mark=1).
     await page.check('[data-testid=table-grey]');
@@ -231,6 +250,47 @@ describe('viewer in chromium against spyglass serve', { skip: reason ?? false },
     await page.fill('[data-testid=filter]', 'leaf_deep');
     await page.waitForFunction((m) => document.querySelector('[data-testid=table-count]')?.textContent === `1 of ${m} functions`, M);
     assert.ok(await page.$('[data-testid=filter-error][hidden]'), 'the error is gone');
+    await page.close();
+  });
+
+  test('typing a regex quickly into the filter box asks the server once, for the final pattern', async () => {
+    const final = '^leaf_d';
+    const all = await getJson(server.base, `/api/profiles/${rec.id}/functions?limit=0`);
+    const expect = (all.rows.key as string[]).filter((k) => /^leaf_d/i.test(k));
+    assert.ok(expect.length >= 1, 'the recording has leaf_deep');
+    const page = await open(`/p/${rec.id}?v=table&re=1`);
+    const routed = await recordFunctions(page);
+    await ready(page, '.table-view');
+    const before = routed.length;
+    // 20 ms a key, typed in the page (a round trip to playwright per key can
+    // take longer than the quiet period on a loaded machine): the page
+    // notes when each key went in, so a real pause is told from a flood.
+    const gaps: number[] = await page.evaluate(async (text) => {
+      const box = document.querySelector('[data-testid=filter]') as HTMLInputElement;
+      box.focus();
+      const at: number[] = [];
+      for (let i = 1; i <= text.length; i++) {
+        box.value = text.slice(0, i);
+        box.dispatchEvent(new Event('input', { bubbles: true }));
+        at.push(performance.now());
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return at.slice(1).map((t, i) => t - at[i]);
+    }, final);
+    await page.waitForFunction((n) => (document.querySelector('.table-view') as HTMLElement).dataset.count === String(n), expect.length);
+    await page.waitForFunction((n) => document.querySelectorAll('.tbody .trow:not([hidden]):not(.loading)').length === n, expect.length);
+    const names = await page.$$eval('.tbody .trow:not([hidden])', (els) => els.map((e) => e.children[6].textContent));
+    assert.deepEqual([...names].sort(), [...expect].sort());
+    // Wait past another quiet period: nothing late may follow.
+    await page.waitForTimeout(400);
+    const typed = routed.slice(before).map((q) => q.get('match'));
+    // A prefix may be asked only if the box then stood still for the quiet
+    // period (the machine stalled the page); the final pattern exactly once.
+    const paused = new Set(gaps.map((g, i) => (g >= 150 ? final.slice(0, i + 1) : '')).filter(Boolean));
+    assert.equal(typed.filter((m) => m === final).length, 1, `one request for the final pattern: ${typed.join(' ')}`);
+    assert.equal(typed[typed.length - 1], final, 'the final pattern is asked last');
+    for (const m of typed.slice(0, -1)) assert.ok(paused.has(m!), `${m} asked without a ${150} ms pause after it (gaps ${gaps.map((g) => g.toFixed(0)).join(',')})`);
+    if (paused.size === 0) assert.deepEqual(typed, [final]);
     await page.close();
   });
 
