@@ -281,10 +281,11 @@ static int sg_record_finish(sg_record *rec, const sg_loop_stats *loop)
         fprintf(stderr, "\r\033[K");
     fprintf(stderr,
             "spyglass: %llu samples in %.2f s, %.1f Hz (of %.0f), %llu torn, %llu failed, "
-            "%llu late; %llu thread stacks\n",
+            "%llu late, %llu missed; %llu thread stacks\n",
             (unsigned long long)loop->ticks, secs, secs > 0 ? (double)loop->ticks / secs : 0.0,
             rec->args.target.rate, (unsigned long long)s.torn, (unsigned long long)s.failed,
-            (unsigned long long)loop->late, (unsigned long long)s.samples);
+            (unsigned long long)loop->late, (unsigned long long)loop->missed,
+            (unsigned long long)s.samples);
     if (rec->args.stats && loop->cost_count)
         fprintf(stderr,
                 "spyglass: sampler cost per round: median %.2f us, p99 %.2f us, mean %.2f us; "

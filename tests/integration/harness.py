@@ -475,7 +475,7 @@ def by_thread(samples: Sequence[Sample]) -> Dict[str, List[Sample]]:
 # --- the summary line ----------------------------------------------------------
 
 _SUMMARY = re.compile(r"spyglass: (\d+) samples in ([\d.]+) s, ([\d.]+) Hz \(of (\d+)\), "
-                      r"(\d+) torn, (\d+) failed, (\d+) late")
+                      r"(\d+) torn, (\d+) failed, (\d+) late, (\d+) missed")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -487,6 +487,12 @@ class Summary:
     torn: int
     failed: int
     late: int
+    missed: int
+
+    def scheduled_hz(self) -> float:
+        """Ticks the loop scheduled per second: those it sampled and those it
+        skipped because it was not given a CPU for ten intervals or more."""
+        return (self.samples + self.missed) / self.seconds
 
 
 def parse_summary(stderr: str) -> Optional[Summary]:
@@ -494,7 +500,8 @@ def parse_summary(stderr: str) -> Optional[Summary]:
     if not m:
         return None
     g = m.groups()
-    return Summary(int(g[0]), float(g[1]), float(g[2]), int(g[3]), int(g[4]), int(g[5]), int(g[6]))
+    return Summary(int(g[0]), float(g[1]), float(g[2]), int(g[3]), int(g[4]), int(g[5]), int(g[6]),
+                   int(g[7]))
 
 
 def check_summary(summary: Summary, requested: int, seconds: Tuple[float, float]) -> None:

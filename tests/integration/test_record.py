@@ -76,7 +76,7 @@ def test_summary_at_default_rate(stacks_run):
     summary = stacks_run.check(0)
     seconds = harness.duration(STACKS_SECONDS)
     check_summary(summary, requested=1000, seconds=(0.8 * seconds, seconds + harness.timeout(2)))
-    assert abs(summary.hz - 1000) <= 200, summary
+    assert_rate(summary, 1000)
     # One thread: every sample is at most one stack in the output.
     counted = total(stacks_run.samples())
     assert 0.8 * summary.samples <= counted <= summary.samples, (counted, summary)
@@ -93,7 +93,15 @@ def test_requested_rate(spyglass, python, tmp_path):
                  ["-r", "250", "--duration", str(seconds + harness.timeout(10))])
     summary = run.check(0)
     check_summary(summary, requested=250, seconds=(0.8 * seconds, seconds + harness.timeout(2)))
-    assert abs(summary.hz - 250) <= 50, summary
+    assert_rate(summary, 250)
+
+
+def assert_rate(summary, requested):
+    """The loop keeps the requested schedule: every tick is sampled or, when
+    the machine gave the sampler no CPU for ten intervals, counted as missed
+    (never made up in a burst). Most ticks are sampled even on a busy machine."""
+    assert abs(summary.scheduled_hz() - requested) <= 0.2 * requested, summary
+    assert summary.hz >= 0.5 * requested, summary
 
 
 # --- threads: names, TIDs, wall / cpu / GIL ------------------------------------
@@ -232,7 +240,11 @@ def test_crash_keeps_output(spyglass, python, tmp_path, kind, signo):
     assert summary.samples > 0, summary
     samples = run.samples()
     t = TargetFile("crash.py")
-    assert dominant(samples).leaf == t.frame("busy_before_crash", "busy"), show(samples)
+    # The program's own samples (on a busy machine, the interpreter's start-up
+    # can take more samples than the 0.3 s of work).
+    mine = dominant(samples, lambda s: len(s.frames) > 1 and s.frames[0].file == t.path
+                    and s.frames[1].function == "main")
+    assert mine.leaf == t.frame("busy_before_crash", "busy"), show(samples)
 
 
 # --- fork -----------------------------------------------------------------------
