@@ -8,7 +8,8 @@ split from run to run, moves the truth with it.
 
 MODE: `both` (part_a then part_b per unit), `a` or `b`. PROFILER: none,
 spyglass (OPTION = rate in Hz), spyglass-kernel (the same with kernel
-copies instead of guarded memcpy), pyinstrument, dask (OPTION = interval in
+copies instead of guarded memcpy), spyglass-clock (the same with on-CPU
+state from each thread's CPU clock instead of its switch records), pyinstrument, dask (OPTION = interval in
 ms), cprofile. Prints one JSON line: wall seconds and the main thread's CPU
 seconds of the work, the true share of part_a, the share the profiler saw
 (and on how many samples), and the profiler's own numbers.
@@ -83,10 +84,11 @@ def main():
     timed = Timed(out)
     if prof == "none":
         timed.run(mode, units)
-    elif prof in ("spyglass", "spyglass-kernel"):
+    elif prof in ("spyglass", "spyglass-kernel", "spyglass-clock"):
         import spyglass
         p = spyglass.Profiler(rate=opt, gc=False,
-                              memory="kernel" if prof == "spyglass-kernel" else "auto")
+                              memory="kernel" if prof == "spyglass-kernel" else "auto",
+                              _cpu_clock=prof == "spyglass-clock")
         p.start()
         timed.run(mode, units)
         p.stop()
@@ -95,7 +97,7 @@ def main():
         out["n_ab"] = a + b
         s = p.stats()
         for key in ("samples", "rounds", "sampler_cpu_ns", "reads", "torn", "late", "missed",
-                    "work_median_ns", "work_mean_ns", "memory_source"):
+                    "work_median_ns", "work_mean_ns", "memory_source", "cpu_state"):
             out[key] = s[key]
     elif prof == "pyinstrument":
         import pyinstrument

@@ -26,6 +26,8 @@
 #include "collect/mem_guarded.h"
 #include "collect/sampling_loop.h"
 #include "collect/target.h"
+#include "collect/thread_cpu.h"
+#include "collect/thread_switches.h"
 #include "inproc_append.h"
 #include "profile/recorder.h"
 
@@ -106,6 +108,13 @@ struct sg_inproc {
     uint64_t sampler_cpu_ns;
     clockid_t sampler_clock;
     bool have_sampler_clock;
+    /* A switch watch on the main thread for the whole recording: it keeps
+     * the kernel's switch hooks on, so each thread's own watch opens in
+     * microseconds on the sampler thread, not the ~10 ms of the first one
+     * (thread_switches.h); and whether it opened says how on-CPU state is
+     * read (cpu_state: "switch records", else the CPU clock and why). */
+    sg_switch_watch anchor;
+    char cpu_state[128];
 };
 
 /* ---- fork: every live sampler, so the atfork handlers can find them ---- */
@@ -218,6 +227,8 @@ static void sg_recording_free(sg_inproc *ip)
     if (ip->attached)
         sg_target_detach(&ip->target);
     ip->attached = false;
+    sg_switch_watch_close(&ip->anchor);
+    ip->cpu_state[0] = '\0';
     ip->nthreads = 0;
     ip->gen = 0;
 }
@@ -409,6 +420,7 @@ sg_inproc *sg_inproc_new(const sg_inproc_config *cfg, const char *command,
     if (!ip)
         return NULL;
     ip->cfg = *cfg;
+    ip->anchor.fd = -1;
     if (ip->cfg.window_ns && ip->cfg.history == 0)
         ip->cfg.history = 1;
     ip->command = strdup(command ? command : "");
@@ -489,6 +501,22 @@ static int sg_inproc_attach(sg_inproc *ip, char *err, size_t errlen)
     return 0;
 }
 
+/* Opens the anchor watch (see struct sg_inproc) and says what it means
+ * for every thread's on-CPU reading (thread_cpu.h). */
+static void sg_inproc_open_anchor(sg_inproc *ip)
+{
+    if (ip->cfg.cpu_clock) {
+        snprintf(ip->cpu_state, sizeof ip->cpu_state, "cpu clock (asked for)");
+        return;
+    }
+    int rc = sg_switch_watch_open(&ip->anchor, getpid());
+    if (rc == 0)
+        snprintf(ip->cpu_state, sizeof ip->cpu_state, "switch records");
+    else
+        snprintf(ip->cpu_state, sizeof ip->cpu_state,
+                 "cpu clock (perf_event_open refused: %s; see perf_event_paranoid)", strerror(-rc));
+}
+
 int sg_inproc_start(sg_inproc *ip, char *err, size_t errlen)
 {
     sg_inproc_stop(ip);
@@ -502,12 +530,16 @@ int sg_inproc_start(sg_inproc *ip, char *err, size_t errlen)
     if (ip->cap_code_gen)
         memset(ip->code_gen, 0, ip->cap_code_gen * sizeof *ip->code_gen);
     int rc = sg_inproc_attach(ip, err, errlen);
+    if (rc == 0)
+        sg_inproc_open_anchor(ip);
     sg_sampler_config scfg = {ip->cfg.mode, false, 0, SG_NAME_WAIT_NS};
     sg_sample_sink sink = {ip, sg_sink_code, sg_sink_thread, sg_sink_sample};
     if (rc == 0 && !(ip->sampler = sg_sampler_new(&ip->target, &scfg, &sink))) {
         snprintf(err, errlen, "out of memory");
         rc = -1;
     }
+    if (rc == 0 && ip->cfg.cpu_clock)
+        sg_sampler_set_thread_cpu_flags(ip->sampler, SG_THREAD_CPU_CLOCK);
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     ip->start_unix_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
@@ -656,6 +688,7 @@ void sg_inproc_get_stats(sg_inproc *ip, sg_inproc_stats *st)
     st->paused = ip->paused;
     st->forked = ip->forked_running;
     st->mem_method = "";
+    st->cpu_state = ip->cpu_state;
     if (ip->attached && sg_mem_is_guarded(ip->target.mem)) {
         st->mem_method = sg_mem_guarded_method(ip->target.mem);
         st->faults = sg_mem_guarded_faults(ip->target.mem);

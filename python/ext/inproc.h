@@ -44,6 +44,8 @@ typedef struct sg_inproc_config {
     unsigned mem_flags;   /* 0: guarded memcpy; SG_MEM_SELF_KERNEL: kernel copies
                              (process_vm_readv, else /proc/self/mem); SG_MEM_SELF_FD:
                              /proc/self/mem */
+    bool cpu_clock;       /* on-CPU state from each thread's CPU clock, not its switch
+                             records (thread_cpu.h): the old way, for the bench */
     uint64_t main_interp; /* the main PyInterpreterState (sub-interpreters are not sampled) */
 } sg_inproc_config;
 
@@ -58,6 +60,10 @@ typedef struct sg_inproc_stats {
     uint32_t windows;    /* profiles held (history + current) */
     int running, paused, forked;
     const char *mem_method;
+    /* How on-CPU state is read: "switch records" (no syscall per sample),
+     * or "cpu clock (...why not records)"; "" before the first start. Valid
+     * while the sampler lives and is not started again. */
+    const char *cpu_state;
 } sg_inproc_stats;
 
 typedef struct sg_inproc sg_inproc;

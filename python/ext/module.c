@@ -236,12 +236,14 @@ static void sampler_dealloc(SamplerObject *self)
 
 static int sampler_init(SamplerObject *self, PyObject *args, PyObject *kw)
 {
-    static char *names[] = {"rate", "mode", "window", "history", "mem", "command", "python", NULL};
+    static char *names[] = {"rate",    "mode",   "window",    "history", "mem",
+                            "command", "python", "cpu_clock", NULL};
     double rate = 1000, window = 0;
     const char *mode = "wall", *mem = "auto", *command = "", *python = "";
     unsigned int history = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|dsdIsss:Sampler", names, &rate, &mode, &window,
-                                     &history, &mem, &command, &python))
+    int cpu_clock = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|dsdIsssp:Sampler", names, &rate, &mode, &window,
+                                     &history, &mem, &command, &python, &cpu_clock))
         return -1;
     if (!(rate >= 1 && rate <= 100000)) {
         char msg[128]; /* PyErr_Format has no %g */
@@ -265,6 +267,7 @@ static int sampler_init(SamplerObject *self, PyObject *args, PyObject *kw)
     }
     cfg.window_ns = (uint64_t)(window * 1e9);
     cfg.history = history;
+    cfg.cpu_clock = cpu_clock != 0;
     if (strcmp(mem, "fd") == 0)
         cfg.mem_flags = SG_MEM_SELF_FD;
     else if (strcmp(mem, "kernel") == 0)
@@ -419,7 +422,7 @@ static PyObject *sampler_stats(SamplerObject *self, PyObject *unused)
     sg_inproc_stats s;
     sg_inproc_get_stats(self->ip, &s);
     return Py_BuildValue(
-        "{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:I,s:O,s:O,s:O,s:s,s:s}", "rounds",
+        "{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:I,s:O,s:O,s:O,s:s,s:s,s:s}", "rounds",
         (unsigned long long)s.rounds, "samples", (unsigned long long)s.samples, "torn",
         (unsigned long long)s.torn, "failed", (unsigned long long)s.failed, "reads",
         (unsigned long long)s.syscalls, "late", (unsigned long long)s.late, "missed",
@@ -428,8 +431,8 @@ static PyObject *sampler_stats(SamplerObject *self, PyObject *unused)
         "sampler_cpu_ns", (unsigned long long)s.sampler_cpu_ns, "elapsed_ns",
         (unsigned long long)s.elapsed_ns, "windows", s.windows, "running",
         s.running ? Py_True : Py_False, "paused", s.paused ? Py_True : Py_False, "forked",
-        s.forked ? Py_True : Py_False, "memory_source", s.mem_method, "error",
-        sg_inproc_error(self->ip));
+        s.forked ? Py_True : Py_False, "memory_source", s.mem_method, "cpu_state", s.cpu_state,
+        "error", sg_inproc_error(self->ip));
 }
 
 static PyObject *sampler_now_ns(SamplerObject *self, PyObject *unused)

@@ -55,6 +55,9 @@ def _check():
     s = prof.stats()
     print(f"sampled {s['samples']} stacks in {s['rounds']} rounds via {s['memory_source']}: "
           f"{'ok' if s['samples'] else 'NOTHING SAMPLED'}")
+    print(f"on-CPU state read from {s['cpu_state']}"
+          + (": ok (no syscall per thread per sample)" if s["cpu_state"] == "switch records"
+             else " (one syscall per thread per sample)"))
     if not s["memory_source"].startswith("guarded"):
         print("note: the sampler reads through the kernel (slower, as safe); with a fault "
               "handler of the program's own installed after spyglass's (faulthandler.enable(), "

@@ -154,7 +154,7 @@ class Profiler:
     """
 
     def __init__(self, rate=1000, mode="wall", threads=None, *, window=None, history=None,
-                 gc=True, follow_fork=False, output=None, memory="auto", _mem=None):
+                 gc=True, follow_fork=False, output=None, memory="auto", _mem=None, _cpu_clock=False):
         if not 1 <= rate <= 100000:
             raise ValueError(f"rate must be 1..100000 samples per second, not {rate}")
         if mode not in ("wall", "cpu"):
@@ -177,7 +177,8 @@ class Profiler:
         self._threads = threads
         self._native = _spyglass.Sampler(
             rate=self.rate, mode=mode, window=float(window or 0), history=int(history or 0),
-            mem=_mem or memory, command=_command_line(), python=platform.python_version())
+            mem=_mem or memory, command=_command_line(), python=platform.python_version(),
+            cpu_clock=bool(_cpu_clock))  # _cpu_clock: the old on-CPU reading, for the bench
         self._started = False
         self._depth = 0  # decorator nesting
         self._lock = threading.RLock()
@@ -272,7 +273,7 @@ class Profiler:
 
     def stats(self):
         """The sampler's own counters: rounds, samples (thread stacks), torn,
-        failed, late, sampler_cpu_ns, memory_source, ..."""
+        failed, late, sampler_cpu_ns, memory_source, cpu_state, ..."""
         return self._native.stats()
 
     # -- context manager and decorator ---------------------------------------------

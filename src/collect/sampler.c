@@ -701,6 +701,11 @@ void sg_sampler_new_epoch(sg_sampler *s)
     sg_code_cache_new_epoch(s->codes);
 }
 
+void sg_sampler_set_thread_cpu_flags(sg_sampler *s, unsigned flags)
+{
+    s->thread_cpu_flags = flags;
+}
+
 void sg_sampler_get_stats(const sg_sampler *s, sg_sampler_stats *stats)
 {
     *stats = s->stats;

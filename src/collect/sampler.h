@@ -91,6 +91,11 @@ void sg_sampler_new_epoch(sg_sampler *sampler);
 
 void sg_sampler_get_stats(const sg_sampler *sampler, sg_sampler_stats *stats);
 
+/* Flags for each thread's on-CPU reading (sg_thread_cpu_open_flags), for
+ * threads found from now on; 0 by default. The in-process bench sets
+ * SG_THREAD_CPU_CLOCK to compare with how it read before. */
+void sg_sampler_set_thread_cpu_flags(sg_sampler *sampler, unsigned flags);
+
 /* The file, name and first line of a code id the sink has heard of. */
 const sg_code_info *sg_sampler_code_info(const sg_sampler *sampler, uint32_t code_id);
 

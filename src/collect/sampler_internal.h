@@ -99,6 +99,7 @@ struct sg_sampler {
      * thread's watch costs microseconds, not the ~10 ms of the first one
      * (thread_switches.h); fd -1 when unused. */
     sg_switch_watch anchor;
+    unsigned thread_cpu_flags; /* sg_sampler_set_thread_cpu_flags */
 };
 
 static inline uint64_t sg_u64(const uint8_t *p, int32_t off)

@@ -45,7 +45,7 @@ static void sg_slot_start(sg_sampler *s, sg_slot *slot, uint64_t tstate, const u
     } else {
         slot->tid = sg_pthread_tid_find(&s->tid_finder, s->t->mem, s->t->pid, slot->thread_id);
     }
-    sg_thread_cpu_open(&slot->cpu, s->t->pid, slot->tid);
+    sg_thread_cpu_open_flags(&slot->cpu, s->t->pid, slot->tid, s->thread_cpu_flags);
     slot->name_deadline_ns = now_ns + s->cfg.name_wait_ns;
 }
 

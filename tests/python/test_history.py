@@ -19,7 +19,10 @@ stats = prof.stats()
 prof.stop()
 def names(p):
     return sorted({f.split(" ")[0] for s in p.stacks() for f in s})
+def count(p, name):
+    return sum(n for s, n in p.stacks().items() if any(f.split(" ")[0] == name for f in s))
 result({"last": names(last), "whole": names(whole), "a_range": names(a_range),
+        "a_range_a": count(a_range, "leaf_a"), "a_range_b": count(a_range, "leaf_b"),
         "last_samples": last.samples, "whole_dur": whole.duration, "windows": stats["windows"],
         "t_b": t_b})
 """
@@ -41,7 +44,10 @@ def test_history_windows(py):
 def test_history_ranges_merge_windows(py):
     # everything still held: a range across many windows merges them
     r = py.run(HISTORY % {"w": 0.1, "h": 100, "pa": 0.5, "pb": 0.5, "last": 0.3})
-    assert "leaf_a" in r["a_range"] and "leaf_b" not in r["a_range"], r
+    # A round is stamped when it starts and reads the stacks just after; a
+    # sampler preempted in between (a busy machine) can stamp a round before
+    # t_b and find leaf_b already running: a sample or two at the boundary.
+    assert r["a_range_a"] >= 100 and r["a_range_b"] <= 3, r
     assert "leaf_a" in r["whole"] and "leaf_b" in r["whole"]
     assert "leaf_a" not in r["last"] and "leaf_b" in r["last"]
     assert r["windows"] >= 10
