@@ -50,8 +50,9 @@ static double sc_measure(sc_fn fn, void *ctx, int calls)
     return per[SC_BATCHES / 2];
 }
 
-static char sc_src[65536] __attribute__((aligned(4096)));
-static char sc_dst[65536];
+#define SC_MAX_SPANS 12
+static char sc_src[SC_MAX_SPANS * 8192] __attribute__((aligned(4096)));
+static char sc_dst[SC_MAX_SPANS * 8192];
 
 typedef struct sc_vm {
     size_t len, spans;
@@ -60,7 +61,7 @@ typedef struct sc_vm {
 static void sc_vm_readv(void *ctx)
 {
     const sc_vm *v = ctx;
-    struct iovec local[8], remote[8];
+    struct iovec local[SC_MAX_SPANS], remote[SC_MAX_SPANS];
     for (size_t i = 0; i < v->spans; i++) {
         local[i] = (struct iovec){sc_dst + i * 8192, v->len};
         remote[i] = (struct iovec){sc_src + i * 8192, v->len};
@@ -98,7 +99,10 @@ static void sc_sleep(void *ctx)
 int main(void)
 {
     memset(sc_src, 1, sizeof sc_src);
-    sc_vm empty = {8, 1}, page = {4096, 1}, three = {4096, 3};
+    /* Five 8-byte ranges on five pages: the fewest a 2-thread round with
+     * tear checks can make (thread list, two stacks, two re-reads); eleven:
+     * what a 3.11-3.13 round makes in the steady state. */
+    sc_vm empty = {8, 1}, page = {4096, 1}, three = {4096, 3}, five = {8, 5}, eleven = {8, 11};
     char path[64];
     pid_t tid = (pid_t)syscall(SYS_gettid);
     snprintf(path, sizeof path, "/proc/self/task/%d/schedstat", (int)tid);
@@ -106,7 +110,10 @@ int main(void)
     /* The kernel's encoding of a thread's CPU clock (what pthread_getcpuclockid returns). */
     clockid_t clk = (clockid_t)((~(unsigned)tid) << 3) | 6;
     long ms = 1000000;
-    printf("{\"vm_readv_8B_us\": %.3f, \"vm_readv_4KB_us\": %.3f, \"vm_readv_3x4KB_us\": %.3f, "
+    printf("{\"vm_readv_5x8B_us\": %.3f, \"vm_readv_11x8B_us\": %.3f, ",
+           sc_measure(sc_vm_readv, &five, 20000) / 1e3,
+           sc_measure(sc_vm_readv, &eleven, 20000) / 1e3);
+    printf("\"vm_readv_8B_us\": %.3f, \"vm_readv_4KB_us\": %.3f, \"vm_readv_3x4KB_us\": %.3f, "
            "\"schedstat_pread_us\": %.3f, \"thread_clock_us\": %.3f, \"monotonic_us\": %.3f, "
            "\"sleep_1ms_wakeup_us\": %.3f}\n",
            sc_measure(sc_vm_readv, &empty, 20000) / 1e3,

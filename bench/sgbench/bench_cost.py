@@ -20,8 +20,10 @@ attaches at 1 kHz, pinned to another CPU than the target, twice:
 Goal (issue 2): median <= 5 us per sample on 3.11+.
 """
 
+import subprocess
 import time
 
+from . import syscost
 from .profilers import evaluate
 from .runner import Target, TargetError, run_profiler, syscall_counter
 from .table import NA, cell, figure, header, render
@@ -96,8 +98,12 @@ def run(ctx) -> dict:
                 rows.append(_measure_one(ctx, interp, prof))
             except TargetError as err:
                 rows.append({"python": interp.version, "profiler": prof.key, "na": str(err)})
+    try:
+        floor = syscost.measure()
+    except (OSError, ValueError, subprocess.CalledProcessError) as err:
+        floor = {"na": str(err)}
     return {"title": TITLE, "goal": GOAL, "rate_hz": RATE, "threads": THREADS, "depth": DEPTH,
-            "rows": rows}
+            "rows": rows, "floor_us": floor}
 
 
 def _value(entry, key, reason_key=None):
@@ -132,6 +138,15 @@ def report(results, ctx) -> str:
            "threw away (spyglass: torn or failed; py-spy/austin: errors). Syscalls counted in a\n"
            "separate run with %s. \"!\" marks a figure above the goal (3.11+ only)."
            % (syscall_counter() or "no counter available"))
+    floor = results.get("floor_us") or {}
+    if "vm_readv_5x8B_us" in floor:
+        table += ("\nFloor on this machine (thread CPU per call, bench/inprocess_syscost.c): one\n"
+                  "process_vm_readv of 1 range %.2f us, of 5 ranges %.2f us (the fewest a 2-thread\n"
+                  "round with tear checks can make), of 11 ranges %.2f us; a thread CPU clock read\n"
+                  "%.2f us; waking from a 1 ms sleep %.1f us (outside the per-round figure)."
+                  % (floor["vm_readv_8B_us"], floor["vm_readv_5x8B_us"],
+                     floor["vm_readv_11x8B_us"], floor["thread_clock_us"],
+                     floor["sleep_1ms_wakeup_us"]))
     return header(TITLE, GOAL, how) + "\n" + table
 
 

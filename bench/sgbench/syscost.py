@@ -1,0 +1,21 @@
+"""The kernel's price, on this machine, of each call a sampling round makes
+(bench/inprocess_syscost.c, compiled with $CC): the floor under a sampler's
+CPU per sample. Shared by bench/cost and bench/inprocess-slowdown."""
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent.parent
+SOURCE = BENCH / "inprocess_syscost.c"
+
+
+def measure() -> dict:
+    """{name: µs of the calling thread's CPU per call}, e.g. vm_readv_5x8B_us."""
+    exe = BENCH / "results" / "inprocess-syscost"
+    exe.parent.mkdir(exist_ok=True)
+    cc = os.environ.get("CC", "cc")
+    subprocess.run([cc, "-O2", "-o", str(exe), str(SOURCE)], check=True)
+    return json.loads(subprocess.run([str(exe)], capture_output=True, text=True,
+                                     check=True).stdout)
