@@ -103,3 +103,13 @@ def spawn():
     yield start
     for target in started:
         target.kill()
+
+
+@pytest.fixture
+def server(spyglass, tmp_path):
+    """A `spyglass serve` of its own (test_serve.Server) on a fresh data
+    directory, killed at teardown."""
+    from test_serve import Server
+    srv = Server(spyglass, tmp_path / "data")
+    yield srv
+    srv.kill()

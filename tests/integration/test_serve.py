@@ -118,13 +118,6 @@ class Server:
         return self.proc.returncode
 
 
-@pytest.fixture
-def server(spyglass, tmp_path):
-    srv = Server(spyglass, tmp_path / "data")
-    yield srv
-    srv.kill()
-
-
 def report(spyglass, path, *options):
     run = harness.run_spyglass([spyglass, "report", "--json", "--limit", "0", "--stacks", "0",
                                 *options, str(path)], harness.timeout(60))

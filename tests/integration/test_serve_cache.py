@@ -28,14 +28,7 @@ import threading
 import pytest
 
 import harness
-from test_serve import Server, recording, report
-
-
-@pytest.fixture
-def server(spyglass, tmp_path):
-    srv = Server(spyglass, tmp_path / "data")
-    yield srv
-    srv.kill()
+from test_serve import recording, report
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import urllib.parse
 import pytest
 
 import harness
-from test_serve import Server, cprofile_pstats
+from test_serve import cprofile_pstats
 
 PHASES = textwrap.dedent("""
     import sys, time
@@ -37,13 +37,6 @@ PHASES = textwrap.dedent("""
     phase_a(half)
     phase_b(half)
 """)
-
-
-@pytest.fixture
-def server(spyglass, tmp_path):
-    srv = Server(spyglass, tmp_path / "data")
-    yield srv
-    srv.kill()
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ import urllib.parse
 import pytest
 
 import harness
-from test_serve import Server, recording
+from test_serve import recording
 
 MODULES = 6
 PER_MODULE = 40
@@ -54,13 +54,6 @@ def many_functions_pstats(tmp_path_factory):
             f"cProfile.run('main.main()', {str(out)!r})\n")
     subprocess.run(["/usr/bin/python3", "-c", code], check=True, timeout=harness.timeout(60))
     return out
-
-
-@pytest.fixture
-def server(spyglass, tmp_path):
-    srv = Server(spyglass, tmp_path / "data")
-    yield srv
-    srv.kill()
 
 
 @pytest.fixture

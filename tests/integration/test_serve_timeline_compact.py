@@ -13,14 +13,7 @@ import http.client
 import pytest
 
 import harness
-from test_serve import Server, recording
-
-
-@pytest.fixture
-def server(spyglass, tmp_path):
-    srv = Server(spyglass, tmp_path / "data")
-    yield srv
-    srv.kill()
+from test_serve import recording
 
 
 def decode(spans, width):
