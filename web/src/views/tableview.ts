@@ -15,11 +15,13 @@
  * compile (in the browser, or on the server, which names PCRE2's reason)
  * is an inline error, and filters nothing.
  *
- * Scrolling costs per frame only the rows that came into view: each pooled
- * row is pinned to index mod pool size, keeps what it shows in plain
- * arrays (no DOM reads), is a containment boundary (contain: strict, so a
- * changed row lays out alone), and the status line and spacer are touched
- * only when what they say changes.
+ * Scrolling costs per frame only the rows that came into view: the pool is
+ * sized once for the tallest window, each pooled row is pinned to index
+ * mod pool size, keeps what it shows in plain arrays (no DOM reads), writes
+ * a cell's text into the cell's one text node only when it changed (no
+ * nodes made, nothing re-styled), is a containment boundary (contain:
+ * strict, so a changed row lays out alone), and the status line and spacer
+ * are touched only when what they say changes.
  * Click selects the function (shared selection); double-click opens it in
  * the butterfly; the location cell links to its source line.
  */
@@ -97,6 +99,10 @@ export class TableView implements ProfileView {
   private poolLoaded: boolean[] = [];
   private poolClass: string[] = [];
   private poolUsed = new Uint8Array(0);
+  /** What each pooled cell's text node, percent bar and title say (row k, cell c at k * columns + c). */
+  private cellText: string[] = [];
+  private cellBar = new Float64Array(0);
+  private cellTitle: string[] = [];
   private pages = new PageCache<Page>(80);
   /** Rows without the filter (for "N of M"); -1 while unknown. */
   private unfiltered = -1;
@@ -196,6 +202,7 @@ export class TableView implements ProfileView {
     this.gens.begin(); // aborts the superseded state's requests
     this.shownState = this.state;
     this.query = this.params(this.state);
+    this.el.dataset.query = this.query.toString(); // what the rows answer (tests and benchmarks wait on it)
     this.pages.clear();
     this.inflight.clear();
     this.count = -1;
@@ -299,7 +306,10 @@ export class TableView implements ProfileView {
   }
 
   private newRow(): HTMLElement {
-    const r = h('div.trow', { role: 'row' }, ...COLUMNS.map((c) => h('span', { class: c.cls, role: 'cell' })));
+    // Each cell holds one text node for its whole life: a new row's text is
+    // written into it (nodeValue), so the browser re-shapes the text but
+    // builds no new nodes and re-styles nothing.
+    const r = h('div.trow', { role: 'row' }, ...COLUMNS.map((c) => h('span', { class: c.cls, role: 'cell' }, document.createTextNode(''))));
     // Each row lays out and paints on its own: a row whose text changes
     // does not make the browser look at the other rows. Rows are not
     // layers of their own (the stylesheet's will-change): 50 layers cost
@@ -307,6 +317,57 @@ export class TableView implements ProfileView {
     r.style.contain = 'strict';
     r.style.willChange = 'auto';
     return r;
+  }
+
+  /**
+   * Grows the pool to `need` rows. The pool is sized once for the tallest
+   * window the viewport can show: a pool that grew while scrolling would
+   * change every row's slot (index mod pool size) and rewrite them all in
+   * one frame (the first frame of every scroll, before).
+   */
+  private growPool(need: number): void {
+    if (this.pool.length >= need) return;
+    while (this.pool.length < need) {
+      const r = this.newRow();
+      this.pool.push(r);
+      this.body.append(r);
+    }
+    // Every slot moves (index mod n changed), but what the old rows' cells
+    // hold is still true: keep it, so the rewrite skips what stays.
+    const n = this.pool.length;
+    const old = this.cellText.length / COLUMNS.length;
+    this.poolIndex = new Array(n).fill(-1);
+    this.poolLoaded = new Array(n).fill(false);
+    this.poolClass = this.pool.map((r) => r.className);
+    this.poolUsed = new Uint8Array(n);
+    this.cellText = this.cellText.concat(new Array((n - old) * COLUMNS.length).fill(''));
+    const bars = new Float64Array(n * 2).fill(-1);
+    bars.set(this.cellBar);
+    this.cellBar = bars;
+    this.cellTitle = this.cellTitle.concat(new Array((n - old) * 2).fill(''));
+  }
+
+  /** Writes cell `c` of pooled row `k` when what it says changed (no DOM read). */
+  private setCell(k: number, cells: HTMLCollectionOf<HTMLElement>, c: number, text: string): void {
+    const at = k * COLUMNS.length + c;
+    if (this.cellText[at] === text) return;
+    this.cellText[at] = text;
+    (cells[c].firstChild as Text).nodeValue = text;
+  }
+
+  /** Sets a percent cell's bar (a custom property: a style change) only when it moves. */
+  private setBar(k: number, cells: HTMLCollectionOf<HTMLElement>, which: 0 | 1, p: number): void {
+    const at = k * 2 + which;
+    if (this.cellBar[at] === p) return;
+    this.cellBar[at] = p;
+    cells[which === 0 ? 1 : 3].style.setProperty('--p', String(p));
+  }
+
+  private setTitle(k: number, cells: HTMLCollectionOf<HTMLElement>, which: 0 | 1, title: string): void {
+    const at = k * 2 + which;
+    if (this.cellTitle[at] === title) return;
+    this.cellTitle[at] = title;
+    cells[which === 0 ? 6 : 7].title = title;
   }
 
   private render(): void {
@@ -329,18 +390,8 @@ export class TableView implements ProfileView {
     // Each row element is pinned to the index it shows (index mod pool
     // size) at its own offset, so a scroll step rewrites only the rows
     // that came into view.
-    const need = win.last - win.first;
-    if (this.pool.length < need) {
-      while (this.pool.length < need) {
-        const r = this.newRow();
-        this.pool.push(r);
-        this.body.append(r);
-      }
-      this.poolIndex = new Array(this.pool.length).fill(-1);
-      this.poolLoaded = new Array(this.pool.length).fill(false);
-      this.poolClass = new Array(this.pool.length).fill('');
-      this.poolUsed = new Uint8Array(this.pool.length);
-    }
+    // The most rows any scroll position of this viewport shows.
+    this.growPool(Math.min(this.count, Math.ceil(vh / ROW_H) + 1 + 2 * OVERSCAN));
     const unit = this.ctx.profile.weight_unit;
     const sel = this.state.sel;
     const n = this.pool.length;
@@ -373,21 +424,21 @@ export class TableView implements ProfileView {
       if (!row) {
         // A placeholder that moves keeps its cells: during a fling most
         // rows are placeholders, and this leaves them nothing to lay out.
-        if (!wasPlaceholder) for (let c = 0; c < cells.length; c++) cells[c].textContent = c === 6 ? '…' : '';
+        if (!wasPlaceholder) for (let c = 0; c < cells.length; c++) this.setCell(k, cells, c, c === 6 ? '…' : '');
         continue;
       }
-      cells[0].textContent = formatWeightCell(row.self, unit);
-      cells[1].textContent = formatPercent(row.self, this.total);
-      cells[1].style.setProperty('--p', String(this.total > 0 ? row.self / this.total : 0));
-      cells[2].textContent = formatWeightCell(row.total, unit);
-      cells[3].textContent = formatPercent(row.total, this.total);
-      cells[3].style.setProperty('--p', String(this.total > 0 ? row.total / this.total : 0));
-      cells[4].textContent = String(row.samples);
-      cells[5].textContent = row.calls > 0 ? (row.primitive && row.primitive !== row.calls ? `${row.calls}/${row.primitive}` : String(row.calls)) : '';
-      cells[6].textContent = row.key;
-      cells[6].title = row.key;
-      cells[7].textContent = row.file ? `${shortenPath(row.file, 40)}:${row.line > 0 ? row.line : ''}` : '';
-      cells[7].title = row.file ? 'Open the source at this line' : '';
+      this.setCell(k, cells, 0, formatWeightCell(row.self, unit));
+      this.setCell(k, cells, 1, formatPercent(row.self, this.total));
+      this.setBar(k, cells, 0, this.total > 0 ? row.self / this.total : 0);
+      this.setCell(k, cells, 2, formatWeightCell(row.total, unit));
+      this.setCell(k, cells, 3, formatPercent(row.total, this.total));
+      this.setBar(k, cells, 1, this.total > 0 ? row.total / this.total : 0);
+      this.setCell(k, cells, 4, String(row.samples));
+      this.setCell(k, cells, 5, row.calls > 0 ? (row.primitive && row.primitive !== row.calls ? `${row.calls}/${row.primitive}` : String(row.calls)) : '');
+      this.setCell(k, cells, 6, row.key);
+      this.setTitle(k, cells, 0, row.key);
+      this.setCell(k, cells, 7, row.file ? `${shortenPath(row.file, 40)}:${row.line > 0 ? row.line : ''}` : '');
+      this.setTitle(k, cells, 1, row.file ? 'Open the source at this line' : '');
       el.dataset.frame = String(row.frame);
     }
     for (let k = 0; k < n; k++) {
