@@ -122,6 +122,64 @@ out:
     return rc;
 }
 
+/* Row r's path at paths[0 .. 1 + 2 depth): false when its parent chain
+ * disagrees with its depths (then no paths are used). */
+static bool write_path(const sg_stacks *st, uint32_t r, uint32_t *paths)
+{
+    uint32_t d = st->rows[r].depth, k = d;
+    paths[0] = d;
+    for (uint32_t row = r; row != SG_STACK_NONE; row = st->rows[row].parent, k--) {
+        if (k == 0 || row >= st->count || st->rows[row].depth != k)
+            return false;
+        paths[2 * k - 1] = row;
+        paths[2 * k] = st->rows[row].frame;
+    }
+    return k == 0;
+}
+
+/* The paths of the stacks samples use (timeline.h); left out (NULL, not
+ * an error) when they would be large or inconsistent. */
+static int index_paths(const sg_profile *p, sg_tlindex *ix)
+{
+    const sg_stacks *st = &p->stacks;
+    const sg_samples *s = &p->samples;
+    uint32_t *off = malloc(((size_t)st->count + 1) * sizeof *off);
+    if (off == NULL)
+        return SG_PROFILE_ENOMEM;
+    for (uint32_t r = 0; r < st->count; r++)
+        off[r] = UNSET;
+    size_t words = 0, limit = 2 * (size_t)st->count + s->count + 4096;
+    for (size_t i = 0; i < s->count && words <= limit; i++) {
+        uint32_t r = s->stack[i];
+        if (r < st->count && off[r] == UNSET) {
+            off[r] = 0; /* used; placed below */
+            words += 1 + 2 * (size_t)st->rows[r].depth;
+        }
+    }
+    uint32_t *paths =
+        words <= limit && words < UINT32_MAX ? malloc((words + 1) * sizeof *paths) : NULL;
+    size_t at = 0;
+    for (uint32_t r = 0; paths != NULL && r < st->count; r++) {
+        if (off[r] == UNSET)
+            continue;
+        off[r] = (uint32_t)at;
+        if (!write_path(st, r, paths + at)) {
+            free(paths);
+            paths = NULL;
+            break;
+        }
+        at += 1 + 2 * (size_t)st->rows[r].depth;
+    }
+    if (paths == NULL) {
+        free(off);
+        return SG_PROFILE_OK;
+    }
+    ix->path_off = off;
+    ix->paths = paths;
+    ix->path_words = at;
+    return SG_PROFILE_OK;
+}
+
 int sg_tlindex_build(const sg_profile *p, sg_tlindex *ix)
 {
     memset(ix, 0, sizeof *ix);
@@ -153,8 +211,8 @@ int sg_tlindex_build(const sg_profile *p, sg_tlindex *ix)
         for (size_t pos = 0; pos < n; pos++)
             ix->cum_weight[pos + 1] = ix->cum_weight[pos] + s->weight[ix->order.index[pos]];
     }
-    if ((rc = call_nodes(&p->stacks, ix->node)) == 0)
-        rc = index_events(p, ix);
+    if ((rc = call_nodes(&p->stacks, ix->node)) == 0 && (rc = index_events(p, ix)) == 0)
+        rc = index_paths(p, ix);
 out:
     if (rc != 0)
         sg_tlindex_free(ix);
@@ -167,6 +225,8 @@ void sg_tlindex_free(sg_tlindex *ix)
     free(ix->time);
     free(ix->cum_weight);
     free(ix->node);
+    free(ix->path_off);
+    free(ix->paths);
     free(ix->markers);
     free(ix->gcs);
     free(ix->gc_reach);
@@ -190,6 +250,8 @@ typedef struct query {
     size_t *col_rep;                /* per column: its representative's position, SIZE_MAX: none */
     uint32_t *col_stack;            /* per column: the drawn stack, SG_STACK_NONE: none */
     uint32_t *open_row, *open_slot; /* open spans per depth: the row last seen there */
+    uint32_t *open_frame;           /* and its frame */
+    const uint32_t *path_off;       /* the index's paths, when they are of q->stacks */
     uint32_t *path;                 /* rows being pushed, newest first */
     size_t open_cap;
     uint32_t run_x; /* runs mode: the column of the last run */
@@ -251,6 +313,10 @@ static int reserve_open(query *q, size_t depth)
     if (c == NULL)
         return SG_PROFILE_ENOMEM;
     q->path = c;
+    uint32_t *f = realloc(q->open_frame, cap * sizeof *f);
+    if (f == NULL)
+        return SG_PROFILE_ENOMEM;
+    q->open_frame = f;
     q->open_cap = cap;
     return SG_PROFILE_OK;
 }
@@ -317,7 +383,7 @@ static int open_spans(query *q, uint32_t thread, uint32_t *depth, uint32_t s, ui
     uint32_t keep = r == SG_STACK_NONE ? 0 : rows[r].depth;
     for (; n > 0; n--) { /* same frames below it: the same path, a new line */
         uint32_t row = q->path[n - 1], d = rows[row].depth;
-        if (d > *depth || rows[q->open_row[d - 1]].frame != rows[row].frame)
+        if (d > *depth || q->open_frame[d - 1] != rows[row].frame)
             break;
         q->open_row[d - 1] = row;
         keep = d;
@@ -332,6 +398,7 @@ static int open_spans(query *q, uint32_t thread, uint32_t *depth, uint32_t s, ui
         for (; n > 0; n--) {
             uint32_t row = q->path[n - 1];
             out->frames[out->frame_count++] = rows[row].frame;
+            q->open_frame[*depth] = rows[row].frame;
             q->open_row[(*depth)++] = row;
         }
         return SG_PROFILE_OK;
@@ -349,9 +416,65 @@ static int open_spans(query *q, uint32_t thread, uint32_t *depth, uint32_t s, ui
                                                    .x0 = x,
                                                    .start_ns = boundary(q, x)};
         q->open_row[*depth] = row;
+        q->open_frame[*depth] = rows[row].frame;
         q->open_slot[*depth] = (uint32_t)out->span_count++;
         ++*depth;
     }
+    return SG_PROFILE_OK;
+}
+
+/*
+ * open_spans for a stack with a path in the index (timeline.h): the same
+ * spans and runs, read from the path's contiguous (row, frame) pairs
+ * instead of a row per depth. The open rows are the previous column's
+ * path, so the rows kept are the common prefix of the two paths (a row
+ * names its whole path), extended while the frames agree.
+ */
+static int open_spans_path(query *q, uint32_t thread, uint32_t *depth, const uint32_t *path,
+                           uint32_t x)
+{
+    uint32_t len = path[0];
+    const uint32_t *pair = path + 1; /* pair[2 i], pair[2 i + 1]: row, frame at depth i + 1 */
+    int rc = reserve_open(q, len);
+    if (rc != 0)
+        return rc;
+    uint32_t common = len < *depth ? len : *depth, keep = 0;
+    while (keep < common && pair[2 * keep] == q->open_row[keep])
+        keep++;
+    for (; keep < common && pair[2 * keep + 1] == q->open_frame[keep]; keep++)
+        q->open_row[keep] = pair[2 * keep]; /* the same frame, a new line */
+    uint32_t n = len - keep;
+    sg_tl *out = q->out;
+    if (out->want_runs) {
+        if ((rc = add_run(q, *depth, keep, n, x)) != 0 ||
+            (rc = sg_grow_reserve((void **)&out->frames, &out->frames_cap, out->frame_count + n,
+                                  sizeof *out->frames)) != 0)
+            return rc;
+        for (uint32_t d = keep; d < len; d++) {
+            out->frames[out->frame_count++] = pair[2 * d + 1];
+            q->open_row[d] = pair[2 * d];
+            q->open_frame[d] = pair[2 * d + 1];
+        }
+        *depth = len;
+        return SG_PROFILE_OK;
+    }
+    close_spans(q, depth, keep, x);
+    if ((rc = sg_grow_reserve((void **)&out->spans, &out->span_cap, out->span_count + n,
+                              sizeof *out->spans)) != 0)
+        return rc;
+    for (uint32_t d = keep; d < len; d++) {
+        uint32_t row = pair[2 * d];
+        out->spans[out->span_count] = (sg_tl_span){.thread = thread,
+                                                   .depth = d,
+                                                   .frame = pair[2 * d + 1],
+                                                   .node = q->node == NULL ? row : q->node[row],
+                                                   .x0 = x,
+                                                   .start_ns = boundary(q, x)};
+        q->open_row[d] = row;
+        q->open_frame[d] = pair[2 * d + 1];
+        q->open_slot[d] = (uint32_t)out->span_count++;
+    }
+    *depth = len;
     return SG_PROFILE_OK;
 }
 
@@ -393,6 +516,8 @@ static int emit_states(query *q, uint32_t thread, const uint8_t *flags)
  *   3. per block of LANE_BLOCK columns: the rows of their stacks read
  *      once in lockstep (one load per column per step, all independent),
  *      then the spans opened and closed from rows now in cache.
+ *      With the index's paths (the profile's own stacks) there is no row
+ *      to read: each column's path is a few sequential cache lines.
  */
 #define LANE_BLOCK 16
 
@@ -495,22 +620,59 @@ static void lane_warm_rows(const query *q, uint32_t x0, uint32_t x1)
     __asm__ volatile("" : : "r"(seen));
 }
 
+/* Pass 3, with paths: where each column's path starts (in col_rep, which
+ * pass 2 was the last to need), SIZE_MAX: none; all the loads at once. */
+static void lane_path_offsets(query *q)
+{
+    for (uint32_t x = 0; x < q->width; x++) {
+        uint32_t s = q->col_stack[x];
+        uint32_t off = s == SG_STACK_NONE ? UNSET : q->path_off[s];
+        q->col_rep[x] = off == UNSET ? SIZE_MAX : off;
+    }
+}
+
+/* Ask for the paths of columns [x0, x1) ahead of their use: their first
+ * cache lines (a path of depth 40 is 5 lines), PATH_AHEAD columns before
+ * they are laid out (a block is laid out in about a memory latency). */
+#define PATH_AHEAD (4 * LANE_BLOCK)
+static void lane_prefetch_paths(const query *q, uint32_t x0, uint32_t x1)
+{
+    for (uint32_t x = x0; x < x1; x++)
+        if (q->col_rep[x] != SIZE_MAX) {
+            const uint32_t *path = q->ix->paths + q->col_rep[x];
+            for (int line = 0; line < 6; line++)
+                __builtin_prefetch(path + 16 * line);
+        }
+}
+
 static int thread_lane(query *q, uint32_t thread, uint8_t *flags)
 {
     lane_columns(q, thread);
     lane_stacks(q, flags);
+    if (q->path_off != NULL) {
+        lane_path_offsets(q);
+        lane_prefetch_paths(q, 0, q->width < PATH_AHEAD ? q->width : PATH_AHEAD);
+    }
     uint32_t depth = 0;
     int rc = SG_PROFILE_OK;
     for (uint32_t x0 = 0; x0 < q->width && rc == 0; x0 += LANE_BLOCK) {
         uint32_t x1 = q->width - x0 > LANE_BLOCK ? x0 + LANE_BLOCK : q->width;
-        lane_warm_rows(q, x0, x1);
+        if (q->path_off == NULL)
+            lane_warm_rows(q, x0, x1);
+        else if (x1 + PATH_AHEAD - LANE_BLOCK < q->width) /* the block PATH_AHEAD columns on */
+            lane_prefetch_paths(q, x1 + PATH_AHEAD - LANE_BLOCK,
+                                q->width - (x1 + PATH_AHEAD - LANE_BLOCK) > LANE_BLOCK
+                                    ? x1 + PATH_AHEAD
+                                    : q->width);
         for (uint32_t x = x0; x < x1 && rc == 0; x++) {
             uint32_t s = q->col_stack[x];
             if (s == SG_STACK_NONE) {
                 if (q->out->want_runs)
                     rc = add_run(q, depth, 0, 0, x);
                 close_spans(q, &depth, 0, x);
-            } else
+            } else if (q->path_off != NULL && q->col_rep[x] != SIZE_MAX)
+                rc = open_spans_path(q, thread, &depth, q->ix->paths + q->col_rep[x], x);
+            else
                 rc = open_spans(q, thread, &depth, s, x);
         }
     }
@@ -635,6 +797,7 @@ int sg_tl_query_part(const sg_tlindex *ix, const sg_view_resolved *view, uint64_
                .view = view,
                .stacks = view == NULL ? &p->stacks : view->stacks,
                .node = view == NULL ? ix->node : NULL, /* the index's are for p->stacks */
+               .path_off = view == NULL || view->stacks == &p->stacks ? ix->path_off : NULL,
                .t0 = t0_ns,
                .span = t1_ns - t0_ns,
                .width = width,
@@ -668,6 +831,7 @@ int sg_tl_query_part(const sg_tlindex *ix, const sg_view_resolved *view, uint64_
     free(q.col_stack);
     free(q.open_row);
     free(q.open_slot);
+    free(q.open_frame);
     free(q.path);
     if (rc != 0)
         out->span_count = out->state_count = out->event_count = out->run_count = out->frame_count =

@@ -333,13 +333,20 @@ int sg_server_start(const sg_serve_config *cfg, sg_server **out, char *err, size
         goto fail;
     /* one memory budget: an eighth for encoded answers (of which up to a
      * quarter, at most 64 MiB, for recycled answer buffers: bufpool.h),
-     * the rest for loaded profiles and what is derived from them */
+     * the rest for loaded profiles and what is derived from them, less
+     * the timeline scratch kept between requests (tlpool.h: up to an
+     * eighth of that rest, at most 64 MiB) */
     size_t answer_bytes = s->cfg.cache_bytes / 8;
     size_t pool_bytes = answer_bytes / 4 < SG_SERVE_POOL_MAX ? answer_bytes / 4 : SG_SERVE_POOL_MAX;
-    s->cache = sg_pcache_new(s->cfg.cache_bytes - answer_bytes, 64, sg_server_load_profile, s);
+    size_t profile_bytes = s->cfg.cache_bytes - answer_bytes;
+    size_t tl_bytes = profile_bytes / 8 < SG_SERVE_TL_TOTAL ? profile_bytes / 8 : SG_SERVE_TL_TOTAL;
+    s->bufs_max = pool_bytes;
+    s->tls_max = tl_bytes;
+    s->cache = sg_pcache_new(profile_bytes - tl_bytes, 64, sg_server_load_profile, s);
     s->answers = sg_acache_new(answer_bytes - pool_bytes);
     s->bufs = sg_bufpool_new(SG_SERVE_POOL_MIN, pool_bytes);
-    s->tls = sg_tlpool_new(2 * (size_t)s->cfg.threads, SG_SERVE_TL_EACH, SG_SERVE_TL_TOTAL);
+    s->tls = sg_tlpool_new(2 * (size_t)s->cfg.threads,
+                           tl_bytes < SG_SERVE_TL_EACH ? tl_bytes : SG_SERVE_TL_EACH, tl_bytes);
     s->hub = sg_hub_new();
     if (s->cache == NULL || s->answers == NULL || s->bufs == NULL || s->tls == NULL ||
         s->hub == NULL) {

@@ -336,7 +336,10 @@ static size_t tlindex_bytes(const sg_profile *p, const sg_tlindex *ix)
     return sg_alloc_bytes(n, 4) + sg_alloc_bytes((size_t)p->threads.count + 1, sizeof(size_t)) +
            sg_alloc_bytes(n, 8) + (ix->cum_weight ? sg_alloc_bytes(n + 1, 8) : 0) +
            sg_alloc_bytes(p->stacks.count, 4) + sg_alloc_bytes(ix->marker_count, 4) +
-           sg_alloc_bytes(ix->gc_count, sizeof(sg_tl_gc)) + sg_alloc_bytes(ix->gc_count, 8);
+           sg_alloc_bytes(ix->gc_count, sizeof(sg_tl_gc)) + sg_alloc_bytes(ix->gc_count, 8) +
+           (ix->paths ? sg_alloc_bytes((size_t)p->stacks.count + 1, 4) +
+                            sg_alloc_bytes(ix->path_words + 1, 4)
+                      : 0);
 }
 
 const sg_tlindex *sg_loaded_tlindex(sg_loaded *e)

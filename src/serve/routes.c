@@ -163,9 +163,13 @@ static void health(sg_request *req)
     sg_jbuf_printf(&b,
                    ",\"cache\":{\"profiles\":%zu,\"profile_bytes\":%zu,\"profile_max_bytes\":%zu,"
                    "\"answers\":%zu,\"answer_bytes\":%zu,\"answer_max_bytes\":%zu,"
-                   "\"answer_hits\":%llu,\"answer_misses\":%llu,\"answer_waits\":%llu}",
+                   "\"answer_hits\":%llu,\"answer_misses\":%llu,\"answer_waits\":%llu,"
+                   "\"buffer_bytes\":%zu,\"buffer_max_bytes\":%zu,"
+                   "\"scratch_bytes\":%zu,\"scratch_max_bytes\":%zu}",
                    n, bytes, max, a.entries, a.bytes, a.max_bytes, (unsigned long long)a.hits,
-                   (unsigned long long)a.misses, (unsigned long long)a.waits);
+                   (unsigned long long)a.misses, (unsigned long long)a.waits,
+                   sg_bufpool_bytes(req->srv->bufs), req->srv->bufs_max,
+                   sg_tlpool_bytes(req->srv->tls), req->srv->tls_max);
     sg_jbuf_char(&b, '}');
     sg_reply_json(&req->reply, 200, &b);
 }

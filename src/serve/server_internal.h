@@ -40,7 +40,9 @@ typedef struct sg_upload sg_upload;
 #define SG_SERVE_POOL_MIN ((size_t)256 << 10)
 #define SG_SERVE_POOL_MAX ((size_t)64 << 20)
 /* Timeline scratch kept (tlpool.h): two per worker thread at most (a
- * request's lane and events), each up to 8 MiB, 64 MiB in all. */
+ * request's lane and events), each up to 8 MiB, 64 MiB in all, and never
+ * more than an eighth of the profiles' share of --cache-mb, from which it
+ * is taken (http.c). */
 #define SG_SERVE_TL_EACH  ((size_t)8 << 20)
 #define SG_SERVE_TL_TOTAL ((size_t)64 << 20)
 
@@ -52,6 +54,7 @@ struct sg_server {
     sg_acache *answers;           /* encoded answers of queries (answer_cache.h) */
     sg_bufpool *bufs;             /* large answer buffers for reuse (bufpool.h) */
     sg_tlpool *tls;               /* timeline query scratch for reuse (tlpool.h) */
+    size_t bufs_max, tls_max;     /* their bounds, within --cache-mb (/api/health) */
     struct sg_prefetch *prefetch; /* loads new uploads in the background (upload.c) */
     sg_hub *hub;
     struct MHD_Daemon *daemon;

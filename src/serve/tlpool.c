@@ -62,6 +62,14 @@ size_t sg_tlpool_scratch_bytes(const sg_tl *t)
            t->runs_cap * sizeof *t->runs + t->frames_cap * sizeof *t->frames;
 }
 
+size_t sg_tlpool_bytes(sg_tlpool *p)
+{
+    pthread_mutex_lock(&p->lock);
+    size_t total = p->total;
+    pthread_mutex_unlock(&p->lock);
+    return total;
+}
+
 sg_tl *sg_tlpool_take(sg_tlpool *p)
 {
     sg_tl *t = NULL;

@@ -38,5 +38,8 @@ void sg_tlpool_put(sg_tlpool *p, sg_tl *t);
 
 /* The bytes t's arrays hold. */
 size_t sg_tlpool_scratch_bytes(const sg_tl *t);
+/* The bytes of arrays the pool holds now (at most max_total; scratches
+ * out with a request are their request's, not counted). */
+size_t sg_tlpool_bytes(sg_tlpool *p);
 
 #endif

@@ -231,3 +231,53 @@ def test_small_answers_errors_and_refusals_stay_plain(server, recorded):
     for accept in ("*", "x-gzip", "identity;q=1, gzip;q=0.1"):
         status, headers, body = gz_get(server, big, accept)
         assert headers.get("content-encoding") == "gzip", accept
+
+
+# What Debian's chromium (156) sends to http://127.0.0.1, logged from a server.
+CHROMIUM_ACCEPT = "gzip, deflate, br, zstd"
+
+
+def test_browser_pan_on_loopback_goes_plain_then_gzip(server, recorded):
+    """A timeline pan asked with chromium's Accept-Encoding over loopback:
+    its first response is plain (compressing a new window would cost more
+    CPU than the bytes cost), a repeat of it gzip; both decode to the same
+    JSON, and it equals the answer to a client that accepts nothing."""
+    _, prof = recorded
+    path = f"/api/profiles/{prof['id']}/timeline?width=1300&enc=compact&t0=0&t1=900000000"
+    status, headers, first = bytes_get(server, path, CHROMIUM_ACCEPT)
+    assert status == 200 and "content-encoding" not in headers
+    assert headers["vary"] == "Accept-Encoding"
+    status, headers, body = bytes_get(server, path, CHROMIUM_ACCEPT)
+    assert status == 200 and headers["content-encoding"] == "gzip"
+    assert gzip.decompress(body) == first == bytes_get(server, path)[2]
+    assert json.loads(first)["enc"] == "compact"
+
+
+def test_health_counts_timeline_scratch_and_answer_buffers(spyglass, tmp_path):
+    """The timeline scratch kept between requests (tlpool) and the recycled
+    answer buffers (bufpool) are shown in /api/health and bounded inside
+    --cache-mb: the scratch within an eighth of the profiles' share."""
+    srv = harness_server(spyglass, tmp_path, "--cache-mb", "64")
+    try:
+        h = srv.get("/api/health")["cache"]
+        assert h["scratch_bytes"] == 0 and h["buffer_bytes"] == 0
+        mib = 1 << 20
+        assert h["scratch_max_bytes"] == (64 * mib - 8 * mib) // 8
+        assert h["buffer_max_bytes"] == 8 * mib // 4
+        total = (h["profile_max_bytes"] + h["answer_max_bytes"] + h["scratch_max_bytes"]
+                 + h["buffer_max_bytes"])
+        assert total == 64 * mib  # the four shares are --cache-mb, nothing on top
+        path = recording(spyglass, tmp_path, 1.0)
+        pid = srv.upload(path)["id"]
+        assert srv.get(f"/api/profiles/{pid}/timeline?width=800&enc=compact")["enc"] == "compact"
+        h = srv.get("/api/health")["cache"]
+        assert 0 < h["scratch_bytes"] <= h["scratch_max_bytes"]
+        assert h["buffer_bytes"] <= h["buffer_max_bytes"]
+    finally:
+        srv.stop()
+
+
+def harness_server(spyglass, tmp_path, *extra):
+    from test_serve import Server
+    data = tmp_path / "data-health"
+    return Server(spyglass, str(data), *extra)
