@@ -4,6 +4,12 @@ different stack depths, logging the true split itself.
     phase_a  depth 3   (<module>, main, phase_a)          ~50% of the time
     phase_b  depth 10  (<module>, main, 7 x descend, ...)  ~30%
     phase_c  depth 25  (<module>, main, 22 x descend, ...) ~20%
+    phase_d  depth 3, then calls: recursion (fib) and a generator read by
+             sum(), so its newest frames change every few tens of ns  ~23%
+
+(a, b, c ~38/23/15% with phase_d in the cycle). phase_d shows a profiler's
+torn-stack bias: a sampler that drops (or mangles) stacks it read while they
+moved under-counts call-heavy code; the others barely call functions.
 
 The phases alternate in cycles of about 200 ms; every phase length is drawn
 at random (x0.7..1.3 around its mean) so that a sampler's period cannot
@@ -24,7 +30,8 @@ import signal
 import sys
 import time
 
-PHASES = (("phase_a", 3, 0.100), ("phase_b", 10, 0.060), ("phase_c", 25, 0.040))
+PHASES = (("phase_a", 3, 0.100), ("phase_b", 10, 0.060), ("phase_c", 25, 0.040),
+          ("phase_d", 3, 0.060))
 
 
 # The three phases are identical on purpose, each looping in its own body: a
@@ -59,7 +66,27 @@ def phase_c(seconds):
     return start, time.monotonic()
 
 
-FUNCTIONS = {"phase_a": phase_a, "phase_b": phase_b, "phase_c": phase_c}
+def fib(n):
+    return n if n < 2 else fib(n - 1) + fib(n - 2)
+
+
+def squares(n):
+    for i in range(n):
+        yield i * i
+
+
+# Call-heavy: the phase's frame stays on the stack while frames above it come
+# and go (fib recursion ~10 deep, a generator resumed per item).
+def phase_d(seconds):
+    start = time.monotonic()
+    deadline = start + seconds
+    x = 0
+    while time.monotonic() < deadline:
+        x += fib(10) + sum(squares(100))
+    return start, time.monotonic()
+
+
+FUNCTIONS = {"phase_a": phase_a, "phase_b": phase_b, "phase_c": phase_c, "phase_d": phase_d}
 
 
 def descend(levels, function, seconds):

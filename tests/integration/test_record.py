@@ -326,3 +326,71 @@ def test_attach_ends_when_the_target_exits(spyglass, python, tmp_path, spawn):
     t = TargetFile("attach.py")
     samples = run.samples()
     assert dominant(samples).leaf == t.frame("attached_busy", "busy"), show(samples)
+
+
+# --- call-heavy code: torn reads neither dropped in bulk nor biasing the split --
+
+CALL_HEAVY = '''
+import json, sys, time
+
+def fib(n):
+    return n if n < 2 else fib(n - 1) + fib(n - 2)
+
+def squares(n):
+    for i in range(n):
+        yield i * i
+
+def calls():
+    # frames come and go every few tens of nanoseconds: recursion and a
+    # generator resumed per item
+    return fib(12) + sum(squares(300))
+
+def loops():
+    x = 0
+    for i in range(6000):
+        x += i
+    return x
+
+def main(seconds):
+    clock = time.perf_counter
+    spent = {"calls": 0.0, "loops": 0.0}
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        t0 = clock(); calls(); t1 = clock(); loops(); t2 = clock()
+        spent["calls"] += t1 - t0
+        spent["loops"] += t2 - t1
+    print(json.dumps(spent), flush=True)
+
+main(float(sys.argv[1]))
+'''
+
+
+def test_call_heavy_code_is_not_torn_away(spyglass, python, tmp_path):
+    """Recursion and generators move a stack's top faster than any read of it:
+    a torn read must be read again, not dropped, or the profile under-counts
+    exactly the code that calls most (bench/accuracy's phase_d measures it).
+    The target times its own split; the measured split must match it and few
+    stacks may be dropped as torn, loaded machine or not."""
+    script = tmp_path / "call_heavy.py"
+    script.write_text(CALL_HEAVY)
+    run = launch(spyglass, python, tmp_path, str(script), [harness.duration(1.5)])
+    summary = run.check(0)
+    truth = json.loads(run.stdout.strip().splitlines()[-1])
+    true_calls = truth["calls"] / (truth["calls"] + truth["loops"])
+    samples = run.samples()
+    n_calls = total(samples, lambda s: "calls" in s.functions())
+    n_loops = total(samples, lambda s: "loops" in s.functions())
+    assert n_calls + n_loops >= 500, show(samples)
+    measured = n_calls / (n_calls + n_loops)
+    why = []
+    if summary.torn > 0.01 * summary.samples + 3:
+        why.append(f"too many torn: {summary}")
+    if abs(measured - true_calls) > 0.05:
+        why.append(f"calls measured {measured:.3f}, true {true_calls:.3f}; {summary}")
+    if why and (python.version_info < (3, 11) or harness.SANITIZED):
+        # Known open weakness: 3.9/3.10 heap frame objects are read one by
+        # one (and every read is slow under ASan), so a window is long, tears
+        # are frequent and a retry lands late (see sampler.c, "Why so many
+        # retries"). Shown, not hidden: the test reports it as xfail.
+        pytest.xfail("known torn-read bias here: " + "; ".join(why))
+    assert not why, "\n".join(why) + "\n" + show(samples)
