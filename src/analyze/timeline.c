@@ -252,7 +252,7 @@ typedef struct query {
     uint32_t *open_row, *open_slot; /* open spans per depth: the row last seen there */
     uint32_t *open_frame;           /* and its frame */
     const uint32_t *path_off;       /* the index's paths, when they are of q->stacks */
-    uint32_t *path;                 /* rows being pushed, newest first */
+    uint32_t *path;                 /* (row, frame) pairs by depth of the stack being opened */
     size_t open_cap;
     uint32_t run_x; /* runs mode: the column of the last run */
 } query;
@@ -309,7 +309,7 @@ static int reserve_open(query *q, size_t depth)
     if (b == NULL)
         return SG_PROFILE_ENOMEM;
     q->open_slot = b;
-    uint32_t *c = realloc(q->path, cap * sizeof *c);
+    uint32_t *c = realloc(q->path, 2 * cap * sizeof *c); /* (row, frame) by depth */
     if (c == NULL)
         return SG_PROFILE_ENOMEM;
     q->path = c;
@@ -358,93 +358,22 @@ static void close_spans(query *q, uint32_t *depth, uint32_t keep, uint32_t x)
 }
 
 /*
- * Make the open spans those of stack s (a row of q->stacks) at column x.
- * An open span continues while the column's path of frames matches it
- * from the root down. Walking up from s stops at the first row that is
- * the very row last seen at its depth (the rest of the path above is then
- * the same); below it, frames are compared depth by depth from the top,
- * since rows that differ only in lines are the same path. So a column
- * costs the depth that changed, and needs no call node per row.
+ * Make the open spans those of a stack at column x, given its (row, frame)
+ * pairs by depth: pair[2 i], pair[2 i + 1] at depth i + 1 for i in
+ * [keep, len), the open spans below keep being already its own. keep then
+ * extends while the frames agree (rows that differ only in lines are the
+ * same path: the span continues with the new row); the open spans above
+ * close and the rest of the stack opens.
  */
-static int open_spans(query *q, uint32_t thread, uint32_t *depth, uint32_t s, uint32_t x)
+static int open_pairs(query *q, uint32_t thread, uint32_t *depth, const uint32_t *pair,
+                      uint32_t keep, uint32_t len, uint32_t x)
 {
-    const sg_stack_row *rows = q->stacks->rows;
-    int rc = reserve_open(q, rows[s].depth);
-    if (rc != 0)
-        return rc;
-    uint32_t n = 0, r = s;
-    while (r != SG_STACK_NONE) {
-        uint32_t d = rows[r].depth;
-        if (d <= *depth && q->open_row[d - 1] == r)
-            break;
-        q->path[n++] = r;
-        r = rows[r].parent;
-    }
-    uint32_t keep = r == SG_STACK_NONE ? 0 : rows[r].depth;
-    for (; n > 0; n--) { /* same frames below it: the same path, a new line */
-        uint32_t row = q->path[n - 1], d = rows[row].depth;
-        if (d > *depth || q->open_frame[d - 1] != rows[row].frame)
-            break;
-        q->open_row[d - 1] = row;
-        keep = d;
-    }
-    sg_tl *out = q->out;
-    if (out->want_runs) {
-        if ((rc = add_run(q, *depth, keep, n, x)) != 0 ||
-            (rc = sg_grow_reserve((void **)&out->frames, &out->frames_cap, out->frame_count + n,
-                                  sizeof *out->frames)) != 0)
-            return rc;
-        *depth = keep;
-        for (; n > 0; n--) {
-            uint32_t row = q->path[n - 1];
-            out->frames[out->frame_count++] = rows[row].frame;
-            q->open_frame[*depth] = rows[row].frame;
-            q->open_row[(*depth)++] = row;
-        }
-        return SG_PROFILE_OK;
-    }
-    close_spans(q, depth, keep, x);
-    if ((rc = sg_grow_reserve((void **)&out->spans, &out->span_cap, out->span_count + n,
-                              sizeof *out->spans)) != 0)
-        return rc;
-    while (n > 0) {
-        uint32_t row = q->path[--n];
-        out->spans[out->span_count] = (sg_tl_span){.thread = thread,
-                                                   .depth = *depth,
-                                                   .frame = rows[row].frame,
-                                                   .node = q->node == NULL ? row : q->node[row],
-                                                   .x0 = x,
-                                                   .start_ns = boundary(q, x)};
-        q->open_row[*depth] = row;
-        q->open_frame[*depth] = rows[row].frame;
-        q->open_slot[*depth] = (uint32_t)out->span_count++;
-        ++*depth;
-    }
-    return SG_PROFILE_OK;
-}
-
-/*
- * open_spans for a stack with a path in the index (timeline.h): the same
- * spans and runs, read from the path's contiguous (row, frame) pairs
- * instead of a row per depth. The open rows are the previous column's
- * path, so the rows kept are the common prefix of the two paths (a row
- * names its whole path), extended while the frames agree.
- */
-static int open_spans_path(query *q, uint32_t thread, uint32_t *depth, const uint32_t *path,
-                           uint32_t x)
-{
-    uint32_t len = path[0];
-    const uint32_t *pair = path + 1; /* pair[2 i], pair[2 i + 1]: row, frame at depth i + 1 */
-    int rc = reserve_open(q, len);
-    if (rc != 0)
-        return rc;
-    uint32_t common = len < *depth ? len : *depth, keep = 0;
-    while (keep < common && pair[2 * keep] == q->open_row[keep])
-        keep++;
+    uint32_t common = len < *depth ? len : *depth;
     for (; keep < common && pair[2 * keep + 1] == q->open_frame[keep]; keep++)
-        q->open_row[keep] = pair[2 * keep]; /* the same frame, a new line */
+        q->open_row[keep] = pair[2 * keep];
     uint32_t n = len - keep;
     sg_tl *out = q->out;
+    int rc;
     if (out->want_runs) {
         if ((rc = add_run(q, *depth, keep, n, x)) != 0 ||
             (rc = sg_grow_reserve((void **)&out->frames, &out->frames_cap, out->frame_count + n,
@@ -476,6 +405,53 @@ static int open_spans_path(query *q, uint32_t thread, uint32_t *depth, const uin
     }
     *depth = len;
     return SG_PROFILE_OK;
+}
+
+/*
+ * open_pairs for stack s (a row of q->stacks). Walking up from s stops at
+ * the first row that is the very row last seen at its depth (the rest of
+ * the path above is then the same); the rows walked are laid out by depth
+ * in q->path as the index's paths are. So a column costs the depth that
+ * changed, and needs no call node per row.
+ */
+static int open_spans(query *q, uint32_t thread, uint32_t *depth, uint32_t s, uint32_t x)
+{
+    const sg_stack_row *rows = q->stacks->rows;
+    int rc = reserve_open(q, rows[s].depth);
+    if (rc != 0)
+        return rc;
+    uint32_t r = s;
+    while (r != SG_STACK_NONE) {
+        uint32_t d = rows[r].depth;
+        if (d <= *depth && q->open_row[d - 1] == r)
+            break;
+        q->path[2 * (d - 1)] = r;
+        q->path[2 * (d - 1) + 1] = rows[r].frame;
+        r = rows[r].parent;
+    }
+    uint32_t keep = r == SG_STACK_NONE ? 0 : rows[r].depth;
+    return open_pairs(q, thread, depth, q->path, keep, rows[s].depth, x);
+}
+
+/*
+ * open_spans for a stack with a path in the index (timeline.h): the same
+ * spans and runs, read from the path's contiguous (row, frame) pairs
+ * instead of a row per depth. The open rows are the previous column's
+ * path, so the rows kept are the common prefix of the two paths (a row
+ * names its whole path).
+ */
+static int open_spans_path(query *q, uint32_t thread, uint32_t *depth, const uint32_t *path,
+                           uint32_t x)
+{
+    uint32_t len = path[0];
+    const uint32_t *pair = path + 1;
+    int rc = reserve_open(q, len);
+    if (rc != 0)
+        return rc;
+    uint32_t common = len < *depth ? len : *depth, keep = 0;
+    while (keep < common && pair[2 * keep] == q->open_row[keep])
+        keep++;
+    return open_pairs(q, thread, depth, pair, keep, len, x);
 }
 
 static const uint32_t STATES[3] = {SG_SAMPLE_ON_CPU, SG_SAMPLE_HOLDS_GIL, SG_SAMPLE_IDLE};
