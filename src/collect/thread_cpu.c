@@ -13,6 +13,11 @@
  * moved this recently may be running between ticks. */
 #define SG_RECENTLY_RAN_NS 20000000ull
 
+/* How long a "running" from wchan is trusted without a switch record to
+ * back it (see "wchan can say running for a thread that sleeps" in
+ * thread_cpu.h): past this the thread is asked again. */
+#define SG_WCHAN_TRUSTED_NS SG_RECENTLY_RAN_NS
+
 static int sg_open_task_file(pid_t pid, pid_t tid, const char *name)
 {
     char path[96];
@@ -62,20 +67,26 @@ static int sg_watched_thread_sample(sg_thread_cpu *c, uint64_t now_ns)
 {
     switch (sg_switch_watch_read(&c->watch)) {
     case SG_SWITCH_QUIET:
-        if (!c->state_known) {
-            /* The first reading, or one after lost records: ask once. A
-             * switch after this answer shows up as a record next time. */
+        if (!c->state_known ||
+            (c->wchan_said_running && now_ns - c->asked_ns >= SG_WCHAN_TRUSTED_NS)) {
+            /* The first reading, or one after lost records: ask. A switch
+             * after this answer shows up as a record next time. But a
+             * "running" from wchan alone is asked again until a record
+             * backs it: the thread may have slept before our watch began. */
             c->running = sg_running_now(c) > 0;
+            c->wchan_said_running = c->running;
+            c->asked_ns = now_ns;
             c->state_known = true;
         }
         break;
     case SG_SWITCH_NOW_IN:
         c->last_change_ns = now_ns;
         c->running = c->state_known = true;
+        c->wchan_said_running = false;
         return 1;
     case SG_SWITCH_NOW_OUT:
         c->last_change_ns = now_ns;
-        c->running = false;
+        c->running = c->wchan_said_running = false;
         c->state_known = true;
         return 1; /* it ran during the interval */
     case SG_SWITCH_UNKNOWN:
@@ -141,8 +152,12 @@ int sg_thread_cpu_sample(sg_thread_cpu *c, uint64_t now_ns)
         on_cpu = 1; /* it ran; whether it still runs is not known */
         c->state_known = false;
         c->last_change_ns = now_ns;
-    } else if (c->state_known) {
-        on_cpu = c->running; /* no switch in or out since we learned it */
+    } else if (c->state_known &&
+               !(c->running && now_ns - c->last_change_ns >= SG_RECENTLY_RAN_NS)) {
+        /* No switch in or out since we learned it. (A thread that truly
+         * runs shows its run time grow at the next tick, so "running" with
+         * a still run time for longer than a tick is asked again.) */
+        on_cpu = c->running;
     } else if (!c->have_reading || now_ns - c->last_change_ns < SG_RECENTLY_RAN_NS) {
         on_cpu = c->running = sg_running_now(c) > 0;
         c->state_known = true;

@@ -44,6 +44,20 @@
  * is only the fallback when perf_event_open is refused. Either way the
  * answer means the same: it ran during the interval, or it kept the state
  * it was last known in.
+ *
+ * wchan can say running for a thread that sleeps. Since Linux 6.12 a
+ * thread that goes to sleep owing CPU time stays on its run queue
+ * ("delayed dequeue") until the scheduler next picks it, and the kernel
+ * reports no wait channel ("0") for a thread still on a run queue. So a
+ * first reading taken just as a thread fell asleep can say "running", and
+ * its switch out came before our watch (or our schedstat reading) began:
+ * no later record or schedstat change would ever correct it, and a thread
+ * in one long sleep would count as on CPU for the whole recording. A
+ * "running" that rests on wchan alone is therefore asked again once it is
+ * older than a scheduler tick (a thread that truly runs is rarely left
+ * that long without a switch record or a schedstat change), while an
+ * "asleep" from wchan is always right: the kernel names a wait channel
+ * only for a thread off every run queue.
  */
 #ifndef SG_COLLECT_THREAD_CPU_H
 #define SG_COLLECT_THREAD_CPU_H
@@ -66,8 +80,10 @@ typedef struct sg_thread_cpu {
     uint64_t run_ns, switches; /* last reading */
     uint64_t last_change_ns;   /* when the reading last changed */
     bool have_reading;
-    bool state_known; /* `running` holds since the reading last changed */
-    bool running;     /* what wchan (or a long quiet spell) said then */
+    bool state_known;        /* `running` holds since the reading last changed */
+    bool running;            /* what wchan (or a long quiet spell) said then */
+    bool wchan_said_running; /* watched: `running` rests on wchan alone */
+    uint64_t asked_ns;       /* watched: when wchan was last asked */
 } sg_thread_cpu;
 
 void sg_thread_cpu_open(sg_thread_cpu *c, pid_t pid, pid_t tid);

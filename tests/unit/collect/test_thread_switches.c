@@ -161,12 +161,40 @@ static void test_thread_cpu_reads_switches_when_it_can(void **state)
     sg_thread_cpu_close(&c);
 }
 
+/* A thread that fell asleep just before we first looked can be reported
+ * running by wchan (Linux 6.12+ keeps it on its run queue a while, see
+ * thread_cpu.h), with its switch out already behind us. That answer must
+ * not stand for the rest of the recording: here a sleeping child is given
+ * it, as the kernel would have, and has to be found asleep within a tick. */
+static void test_running_from_wchan_alone_is_asked_again(void **state)
+{
+    (void)state;
+    pid_t pid = spawn(CHILD_SLEEPS);
+    sleep_ms(20); /* let it reach pause() */
+    sg_thread_cpu c;
+    sg_thread_cpu_open(&c, pid, pid);
+    uint64_t t0 = sg_monotonic_ns();
+    assert_int_equal(sg_thread_cpu_sample(&c, t0), 0);
+    /* what a first reading taken as it fell asleep would have learned */
+    c.running = c.state_known = true;
+    c.wchan_said_running = c.watched;
+    c.asked_ns = c.last_change_ns = t0;
+    /* within a tick the answer stands (no second read of wchan yet) */
+    assert_int_equal(sg_thread_cpu_sample(&c, t0 + 5000000), 1);
+    /* past it, the thread is found asleep, and stays so */
+    assert_int_equal(sg_thread_cpu_sample(&c, t0 + 25000000), 0);
+    assert_int_equal(sg_thread_cpu_sample(&c, t0 + 50000000), 0);
+    sg_thread_cpu_close(&c);
+    reap(pid);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_asleep_thread_is_quiet),
         cmocka_unit_test(test_alternating_thread_switches_every_interval),
         cmocka_unit_test(test_thread_cpu_reads_switches_when_it_can),
+        cmocka_unit_test(test_running_from_wchan_alone_is_asked_again),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
