@@ -289,7 +289,7 @@ def test_tree_timeline_butterfly_source(spyglass, server, stacks_profile):
     focus = server.get(f"/api/profiles/{pid}/functions?focus={deep}")
     assert focus["total"] == leaf_row["total"]
     # the timeline's depth-0 spans account for every sample of the thread
-    tl = server.get(f"/api/profiles/{pid}/timeline?width=400")
+    tl = server.get(f"/api/profiles/{pid}/timeline?width=400&enc=json")
     assert tl["width"] == 400
     spans = tl["threads"][0]["spans"]
     assert all(0 <= a < b <= 400 for a, b in zip(spans["x0"], spans["x1"]))

@@ -106,17 +106,17 @@ def test_timeline_windows_agree_with_fresh_answers(server, recorded):
     t0, t1 = info["t_start"], info["t_end"]
     span = (t1 - t0) // 4
     windows = [(t0 + k * span, t0 + (k + 2) * span) for k in range(3)]
-    first = [server.get(f"/api/profiles/{pid}/timeline?width=300&t0={a}&t1={b}")
+    first = [server.get(f"/api/profiles/{pid}/timeline?width=300&t0={a}&t1={b}&enc=json")
              for a, b in windows]
     for (a, b), answer in zip(reversed(windows), reversed(first)):
         # a leading zero: the same window, a new cache key, so computed again
         # after the other windows resolved their views
-        again = server.get(f"/api/profiles/{pid}/timeline?width=300&t0=0{a}&t1={b}")
+        again = server.get(f"/api/profiles/{pid}/timeline?width=300&t0=0{a}&t1={b}&enc=json")
         assert again == answer
         assert answer["t0"] == a and answer["t1"] == b
     # the view's time range also filters samples: a window's spans only
     # weigh samples inside it
-    whole = server.get(f"/api/profiles/{pid}/timeline?width=300")
+    whole = server.get(f"/api/profiles/{pid}/timeline?width=300&enc=json")
     weight = lambda ans: sum(sum(t["spans"]["weight"][i] for i, d in
                                  enumerate(t["spans"]["depth"]) if d == 0)
                              for t in ans["threads"])

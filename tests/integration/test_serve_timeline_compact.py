@@ -47,7 +47,7 @@ def decode(spans, width):
     return {"x0": x0, "x1": x1, "depth": depth, "frame": frame, "weight": weight}
 
 
-def test_compact_equals_default(spyglass, server, tmp_path):
+def test_compact_is_the_default_and_equals_json(spyglass, server, tmp_path):
     pid = server.upload(recording(spyglass, tmp_path, 1.5))["id"]
     info = server.get(f"/api/profiles/{pid}")
     a, b = info["t_start"], info["t_end"]
@@ -55,14 +55,14 @@ def test_compact_equals_default(spyglass, server, tmp_path):
     for window in ("", f"&t0={a + (b - a) // 3}&t1={a + (b - a) // 3 + (b - a) // 40 + 1}"):
         for extra in ("&width=400", "&width=1", "&width=1600&threads=0", "&width=800&state=cpu"):
             path = f"/api/profiles/{pid}/timeline?{window.lstrip('&')}{extra}"
-            old = server.get(path)
-            new = server.get(path + "&enc=compact")
+            old = server.get(path + "&enc=json")
+            new = server.get(path)  # the default is compact
+            assert new == server.get(path + "&enc=compact")
             assert new.pop("enc") == "compact"
             for t_old, t_new in zip(old["threads"], new["threads"]):
                 t_new["spans"] = decode(t_new["spans"], new["width"])
                 spans += len(t_old["spans"]["x0"])
             assert new == old, path
-            assert server.get(path + "&enc=json") == old
     assert spans > 100
 
 
@@ -79,7 +79,7 @@ def raw(server, path, headers=None):
 def test_compact_is_smaller_and_bad_enc_is_named(spyglass, server, tmp_path):
     pid = server.upload(recording(spyglass, tmp_path, 1.5))["id"]
     path = f"/api/profiles/{pid}/timeline?width=1600"
-    _, _, plain = raw(server, path)
+    _, _, plain = raw(server, path + "&enc=json")
     _, _, compact = raw(server, path + "&enc=compact")
     assert len(compact) < len(plain)
     # gzip applies to it too (on loopback from an answer's second response)

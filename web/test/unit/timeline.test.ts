@@ -135,8 +135,8 @@ describe('compact timeline answers of the real server', { skip: skipReason() ?? 
       for (const w of windows) {
         for (const extra of ['&width=1600', '&width=37', '&width=900&threads=0', '&width=1200&state=cpu']) {
           const path = `/api/profiles/${p.id}/timeline?${w}${extra}`;
-          const old = await getJson<TimelineAnswer>(srv.base, path);
-          const compact = await getJson<TimelineWire>(srv.base, path + '&enc=compact');
+          const old = await getJson<TimelineAnswer>(srv.base, path + '&enc=json');
+          const compact = await getJson<TimelineWire>(srv.base, path); // the default
           assert.equal(compact.enc, 'compact');
           assert.equal(compact.threads.length, old.threads.length, path);
           old.threads.forEach((th, k) => {
