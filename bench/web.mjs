@@ -11,7 +11,7 @@
 // --table runs only the table's (open, scroll, regex filter) and snakeviz's
 // icicle on the same pstats, its page load and its render timed apart;
 // --trace adds a chromium trace of the scroll, summed by event.
-// Usage: node bench/web.mjs SPYGLASS DATA_DIR PEERS_DIR [--quick] [--views] [--timeline] [--table [--trace]]
+// Usage: node bench/web.mjs SPYGLASS DATA_DIR PEERS_DIR [--quick] [--views] [--timeline] [--table [--scroll] [--trace]]
 import { spawn, spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -38,6 +38,9 @@ const ONLY_TIMELINE = process.argv.includes('--timeline');
 // chromium trace of the table scroll and print where the main thread's time goes.
 const ONLY_TABLE = process.argv.includes('--table');
 const TRACE = process.argv.includes('--trace');
+// --scroll (with --table): only the table's open and scroll figures, none of
+// the filter's or the icicles' (a quick loop while tuning the scroll).
+const ONLY_SCROLL = ONLY_TABLE && process.argv.includes('--scroll');
 // How long snakeviz's icicle may take after its page loaded.
 const ICICLE_WAIT_MS = QUICK ? 60000 : 180000;
 const REPEAT = QUICK ? 2 : 3;
@@ -179,6 +182,7 @@ async function benchPstats(browser, base, id) {
   const times = [];
   let scroll = null;
   let trace = null;
+  let wheel = null;
   for (let i = 0; i < REPEAT + 1; i++) {
     const { page, readyAt } = await openAndWait(browser, `${base}/p/${id}?v=table`, '.table-view');
     times.push(readyAt);
@@ -211,12 +215,13 @@ async function benchPstats(browser, base, id) {
         const json = JSON.parse((await browser.stopTracing()).toString());
         mkdirSync(join(here, 'results'), { recursive: true });
         writeFileSync(join(here, 'results', 'web-table-trace.json'), JSON.stringify(json));
-        trace = { sums: summariseTrace(json, scroll.seconds), frames: longFrames(json, scroll.iv) };
+        trace = { sums: summariseTrace(json, scroll.seconds), frames: longFrames(json, scroll.iv), threads: threadCpu(json), presented: presentedFrames(json) };
       }
+      wheel = await wheelScroll(page);
     }
     await page.close();
   }
-  return { times, scroll, trace, filter: await benchFilter(browser, base, id) };
+  return { times, scroll, wheel, trace, filter: ONLY_SCROLL ? [] : await benchFilter(browser, base, id) };
 }
 
 // The regex filter on the 200,000-function pstats: from typing the regex to
@@ -334,6 +339,139 @@ function longFrames(json, iv) {
     const busy = Object.entries(f.busy).filter(([, v]) => v >= 0.5).map(([n, v]) => `${n} ${v.toFixed(1)}`).join(', ');
     const what = Object.entries(f.what).filter(([, v]) => v >= 0.3).map(([n, v]) => `${n} ${v.toFixed(1)}`).join(', ');
     say(`    frame ${String(f.k).padStart(3)}: ${f.ms.toFixed(1)} ms; main CPU ${f.cpu.toFixed(1)} ms; wall ms in tasks: ${busy || '—'}; main CPU by event: ${what || '—'}`);
+  }
+  return out;
+}
+
+// The scroll as a user makes it: real input (chromium's synthesized wheel
+// gesture, Input.synthesizeScrollGesture, the one its own smoothness
+// benchmarks use) at a steady 720 rows/s, then a fast one at 24,000 rows/s.
+// Input scrolls on the compositor thread, so a frame can be shown before
+// the page has rendered its rows: after each frame (a task posted from
+// requestAnimationFrame runs once the frame is rendered) the recorder checks
+// that every row in the viewport at that scroll offset is in the DOM, and
+// says whether any shows a placeholder (its page still loading).
+async function wheelScroll(page) {
+  const cdp = await page.context().newCDPSession(page);
+  const out = {};
+  for (const [phase, rowsPerS, seconds] of [['steady', 720, 2], ['fast', 24000, 1]]) {
+    await page.evaluate(() => {
+      const sc = document.querySelector('[data-testid=table-scroll]');
+      const rec = { iv: [], blank: 0, loading: 0, frames: 0, stop: false, last: 0, top0: sc.scrollTop };
+      window.__sgWheel = rec;
+      const post = new MessageChannel();
+      post.port1.onmessage = () => {
+        const top = sc.scrollTop;
+        const vh = sc.clientHeight;
+        const shown = new Map();
+        for (const r of document.querySelectorAll('.tbody .trow:not([hidden])')) shown.set(r.dataset.index.replace('?', ''), r.dataset.index.endsWith('?'));
+        let blank = false;
+        let loading = false;
+        for (let i = Math.floor(top / 22); i < Math.ceil((top + vh) / 22); i++) {
+          if (!shown.has(String(i))) blank = true;
+          else if (shown.get(String(i))) loading = true;
+        }
+        rec.frames++;
+        if (blank) rec.blank++;
+        if (loading) rec.loading++;
+      };
+      const tick = (t) => {
+        if (rec.last) rec.iv.push(t - rec.last);
+        rec.last = t;
+        post.port2.postMessage(0);
+        if (!rec.stop) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+    const px = Math.round(rowsPerS * 22 * seconds);
+    await cdp.send('Input.synthesizeScrollGesture', { x: 800, y: 600, yDistance: -px, speed: rowsPerS * 22, gestureSourceType: 'mouse', preventFling: true });
+    const r = await page.evaluate(async () => {
+      const rec = window.__sgWheel;
+      rec.stop = true;
+      await new Promise((res) => setTimeout(res, 50));
+      const sc = document.querySelector('[data-testid=table-scroll]');
+      return { iv: rec.iv, blank: rec.blank, loading: rec.loading, frames: rec.frames, rows: (sc.scrollTop - rec.top0) / 22 };
+    });
+    const secs = r.iv.reduce((x, y) => x + y, 0) / 1000;
+    r.fps = r.iv.length / secs;
+    r.rowsPerS = r.rows / secs;
+    out[phase] = r;
+    say(`  real wheel input, ${phase} (${rowsPerS} rows/s asked, ${r.rowsPerS.toFixed(0)} measured): ${r.fps.toFixed(1)} fps (rAF), p95 ${pct(r.iv, 0.95).toFixed(1)} ms; frames with rows missing in the viewport ${r.blank}, with rows still loading ${r.loading}, of ${r.frames}`);
+  }
+  await cdp.detach();
+  return out;
+}
+
+// Frames as chromium's compositor reports them (its PipelineReporter, the
+// source of its own dropped-frame metrics): of the renderer's frames during
+// the scroll, how many were presented and how many dropped. Independent of
+// how the page counts rAF callbacks.
+function presentedFrames(json) {
+  const ev = json.traceEvents ?? json;
+  const proc = new Map(ev.filter((e) => e.name === 'process_name').map((e) => [e.pid, e.args?.name ?? '']));
+  const marks = new Map();
+  for (const e of ev) {
+    const m = /^sgframe(\d+)$/.exec(e.name ?? '');
+    if (m) marks.set(Number(m[1]), e.ts);
+  }
+  const a = marks.get(0);
+  const b = marks.get(239);
+  const out = { presented: 0, partial: 0, dropped: 0, vsyncs: a !== undefined && b !== undefined ? Math.round((b - a) / 16666.7) : 0 };
+  for (const e of ev) {
+    if (e.name !== 'PipelineReporter' || e.ph !== 'b' || proc.get(e.pid) !== 'Renderer' || e.ts < a || e.ts >= b) continue;
+    const st = e.args?.frame_reporter?.state ?? e.args?.chrome_frame_reporter?.state;
+    if (st === 'STATE_PRESENTED_ALL') out.presented++;
+    else if (st === 'STATE_PRESENTED_PARTIAL') out.partial++;
+    else if (st === 'STATE_DROPPED') out.dropped++;
+  }
+  say(`  chromium's frame reporter over the scroll: ${out.presented} frames presented whole, ${out.partial} with the main thread's part late, ${out.dropped} dropped, in ${out.vsyncs} vsyncs`);
+  return out;
+}
+
+// CPU time per frame of every thread that draws a frame, in the steady and
+// the fling phases (marks sgframe0 → sgframe119 → sgframe239): the
+// renderer's main thread (our script, style, layout, paint), its compositor
+// thread, its raster workers (software raster of the tiles that changed),
+// and the GPU process's viz thread (software compositing of the whole
+// window). Thread CPU time (the trace's tdur) does not grow when the
+// machine is loaded, unlike frame intervals, so these say what a frame
+// costs; their sum beside the 2 cores × 16.7 ms a frame has says whether
+// 60 fps fits at all. Top-level events only (nested ones are inside them).
+function threadCpu(json) {
+  const ev = json.traceEvents ?? json;
+  const names = new Map(ev.filter((e) => e.name === 'thread_name').map((e) => [`${e.pid}:${e.tid}`, e.args?.name ?? '']));
+  const marks = new Map();
+  for (const e of ev) {
+    const m = /^sgframe(\d+)$/.exec(e.name ?? '');
+    if (m) marks.set(Number(m[1]), e.ts);
+  }
+  const byThread = new Map();
+  for (const e of ev) {
+    if (e.ph !== 'X' || !e.dur) continue;
+    const k = `${e.pid}:${e.tid}`;
+    if (!byThread.has(k)) byThread.set(k, []);
+    byThread.get(k).push(e);
+  }
+  const group = (n) => (n === 'CrRendererMain' ? 'main' : n === 'Compositor' ? 'compositor' : /^(ThreadPoolForegroundWorker|CompositorTileWorker)/.test(n) ? 'raster' : n === 'VizCompositorThread' ? 'viz' : n === 'CrGpuMain' ? 'gpu' : 'other');
+  const out = {};
+  for (const [phase, a, b, frames] of [['steady', marks.get(0), marks.get(119), 119], ['fling', marks.get(119), marks.get(239), 120]]) {
+    if (a === undefined || b === undefined) continue;
+    const cpu = { main: 0, compositor: 0, raster: 0, viz: 0, gpu: 0, other: 0 };
+    for (const [k, list] of byThread) {
+      list.sort((x, y) => x.ts - y.ts || y.dur - x.dur);
+      let end = -Infinity;
+      for (const e of list) {
+        if (e.ts < end) continue; // nested in the top-level event before it
+        end = e.ts + e.dur;
+        const w = Math.min(e.ts + e.dur, b) - Math.max(e.ts, a);
+        if (w <= 0) continue;
+        cpu[group(names.get(k) ?? '')] += ((e.tdur ?? e.dur) / 1000) * (w / e.dur);
+      }
+    }
+    for (const t of Object.keys(cpu)) cpu[t] /= frames;
+    cpu.sum = Object.values(cpu).reduce((x, y) => x + y, 0);
+    out[phase] = cpu;
+    say(`  ${phase} scroll, CPU per frame by thread (trace's thread time): ${Object.entries(cpu).map(([t, v]) => `${t} ${v.toFixed(2)} ms`).join(', ')}`);
   }
   return out;
 }
@@ -649,10 +787,23 @@ function tableFigures(P, flame, svIcicle, svTable, svSmall = null, flameSmall = 
     figure('table scroll (traced): long frames whose main thread ran > 13 ms on the CPU (our code)', '—', T.ours, `of ${T.budget} long`);
     figure('table scroll (traced): long frames late otherwise (main thread not scheduled, compositor: the machine)', '—', T.starved, `of ${T.budget} long`);
   }
+  for (const [phase, c] of Object.entries(P.trace?.threads ?? {})) {
+    figure(`table ${phase} scroll (traced): CPU per frame, main / compositor / raster / viz (GPU process) threads`, '—', `${c.main.toFixed(1)} / ${c.compositor.toFixed(1)} / ${c.raster.toFixed(1)} / ${c.viz.toFixed(1)}`, 'ms');
+    figure(`table ${phase} scroll (traced): CPU per frame, all of chromium's threads (2 cores give 33.3 ms a frame)`, '—', c.sum, 'ms');
+  }
+  if (P.trace?.presented) {
+    const F = P.trace.presented;
+    figure("table scroll (traced): chromium's frame reporter, frames presented / dropped in vsyncs", '—', `${F.presented} / ${F.dropped} in ${F.vsyncs}`, '');
+  }
+  for (const [phase, W] of Object.entries(P.wheel ?? {})) {
+    figure(`table scroll by real wheel input, ${phase} (${W.rowsPerS.toFixed(0)} rows/s)`, phase === 'steady' ? '≥ 59 fps' : '—', W.fps, 'fps');
+    figure(`table scroll by real wheel input, ${phase}: p95 frame interval`, phase === 'steady' ? '≤ 16.7 ms' : '—', pct(W.iv, 0.95), 'ms');
+    figure(`table scroll by real wheel input, ${phase}: frames with rows missing / still loading in the viewport`, '—', `${W.blank} / ${W.loading} of ${W.frames}`, '');
+  }
   figure('table steady scroll: frames showing rows still loading', '—', P.scroll.steadyPlaceholders, 'of 120');
   figure('table fling scroll: frames showing rows still loading', '—', P.scroll.placeholders - P.scroll.steadyPlaceholders, 'of 120');
   const f = P.filter.filter((x) => Number.isFinite(x.ms));
-  figure(`table regex filter: typed → "N of M" and rows on screen (median of ${f.length} regexes; server-side match=)`, '—', median(f.map((x) => x.ms)), 'ms');
+  if (P.filter.length) figure(`table regex filter: typed → "N of M" and rows on screen (median of ${f.length} regexes; server-side match=)`, '—', median(f.map((x) => x.ms)), 'ms');
   if (flame) {
     const svRuns = svIcicle?.runs ?? [];
     const sv = svIcicle?.error ? { snakeviz: `failed: ${svIcicle.error}` } : svRuns.length ? { 'snakeviz icicle (page load + tree + render)': `${median(svRuns.map((r) => r.painted)).toFixed(0)} ms` } : {};
@@ -689,7 +840,11 @@ const server = await startSpyglass();
 try {
   const s = ONLY_TABLE ? null : await uploadFile(server.base, sgl, 'sampled-10M.sgl');
   const p = await uploadFile(server.base, pst, 'pstats-200k.prof');
-  if (ONLY_TABLE) {
+  if (ONLY_SCROLL) {
+    const P = await benchPstats(browser, server.base, p.id);
+    tableFigures(P, null, null, null);
+    printFigures({ pstats: P });
+  } else if (ONLY_TABLE) {
     const P = await benchPstats(browser, server.base, p.id);
     const flame = await benchPstatsFlame(browser, server.base, p.id);
     const small = await uploadFile(server.base, pst20k, 'pstats-20k.prof');

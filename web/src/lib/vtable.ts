@@ -82,3 +82,32 @@ export class PageCache<T> {
     return this.map.size;
   }
 }
+
+/**
+ * The rows a scroll moving at `rowsPerFrame` (signed: > 0 down) will show
+ * `leadFrames` frames from now: the window [first, last) moved that far in
+ * the scroll's direction and clamped to [0, rowCount). A fling's pages are
+ * asked for where the viewport will be when their answer arrives, not where
+ * it is now (those would arrive after it has moved on). Invariant: the
+ * result keeps the window's length where the rows allow, and 0 <= first <=
+ * last <= rowCount.
+ */
+export function aheadWindow(first: number, last: number, rowsPerFrame: number, leadFrames: number, rowCount: number): { first: number; last: number } {
+  const shift = Math.round(rowsPerFrame * Math.max(0, leadFrames));
+  const len = Math.max(0, last - first);
+  let f = first + shift;
+  f = Math.max(0, Math.min(f, rowCount - len));
+  f = Math.max(0, f);
+  return { first: f, last: Math.min(rowCount, f + len) };
+}
+
+/**
+ * How many frames ahead a fetch must aim: the page's round trip (`fetchMs`,
+ * measured) in frames of `frameMs`, plus one for the frame that renders it,
+ * kept within [1, maxLead] so a slow answer never sends the table far
+ * ahead of the user.
+ */
+export function leadFrames(fetchMs: number, frameMs: number, maxLead = 12): number {
+  if (!(fetchMs > 0) || !(frameMs > 0)) return 2;
+  return Math.max(1, Math.min(maxLead, Math.ceil(fetchMs / frameMs) + 1));
+}

@@ -32,13 +32,15 @@ import { formatCount, formatPercent, formatWeightCell, shortenPath } from '../li
 import type { FrameInfo, FunctionRows, FunctionsAnswer } from '../lib/types';
 import { changeKind, Debouncer, Generations, Ticket } from '../lib/latest';
 import { apiParams, dataKey, SortKey, ViewState } from '../lib/viewstate';
-import { missingPages, PageCache, rowWindow, scrollToRow } from '../lib/vtable';
+import { aheadWindow, leadFrames, missingPages, PageCache, rowWindow, scrollToRow } from '../lib/vtable';
 import { ProfileContext, ProfileView } from './context';
 
 const PAGE = 500;
 const ROW_H = 22;
 /** Rows kept beyond each edge of the viewport: enough for a wheel step, few to redraw. */
 const OVERSCAN = 4;
+/** A frame at 60 Hz, the unit of a fling's speed (rows a frame) and of its lead. */
+const FRAME_MS = 1000 / 60;
 /**
  * How long the filter box must be still before the table asks the server:
  * typing "leaf_deep" then sends one request, not nine, and 150 ms is
@@ -116,8 +118,11 @@ export class TableView implements ProfileView {
   private statusText = '';
   private bannerText = '';
   private spacerRows = -1;
-  /** scrollTop at the last render (-1: none since the last reset). */
+  /** scrollTop at the last render (-1: none since the last reset), and when that render ran. */
   private lastTop = -1;
+  private lastAt = 0;
+  /** A page request's round trip, smoothed (ms; 0 until one is measured): how far ahead a scroll asks. */
+  private fetchMs = 0;
   /** The request generation of the applied state: sort, filter and pages share it. */
   private gens = new Generations();
   /** The server query of the applied state (what every page of this generation asks). */
@@ -210,6 +215,7 @@ export class TableView implements ProfileView {
     this.matched = -1;
     this.poolIndex.fill(-1);
     this.lastTop = -1;
+    this.lastAt = 0;
     this.scroller.scrollTop = 0;
     this.loadStart = performance.now();
     this.el.dataset.state = 'loading';
@@ -249,6 +255,7 @@ export class TableView implements ProfileView {
     const ticket: Ticket | null = this.gens.now;
     if (!ticket || this.inflight.has(page)) return;
     this.inflight.add(page);
+    const asked = performance.now();
     // The applied state's query, not this.state's: while the user types,
     // this.state already holds text the table has not applied yet.
     const p = new URLSearchParams(this.query);
@@ -259,6 +266,8 @@ export class TableView implements ProfileView {
       .then((a) => {
         if (!this.gens.current(ticket)) return; // a newer state asked since
         this.inflight.delete(page);
+        const ms = performance.now() - asked;
+        this.fetchMs = this.fetchMs > 0 ? 0.7 * this.fetchMs + 0.3 * ms : ms;
         this.pages.set(page, { rows: toRows(a) });
         this.count = a.count;
         this.total = a.total;
@@ -375,17 +384,30 @@ export class TableView implements ProfileView {
     const top = this.scroller.scrollTop;
     const vh = this.scroller.clientHeight || 600;
     const win = rowWindow(top, vh, ROW_H, this.count, OVERSCAN);
-    // A fling (more than two screens since the last frame) fetches nothing:
-    // its pages would arrive after it has moved on, and their requests and
-    // parsing would take the frames it needs. The frame after it stops fetches.
+    // A fling (more than two screens since the last frame) fetches nothing
+    // and shows placeholders: each row is on screen for less than a frame,
+    // and real rows would cost a rewrite of every row each frame (measured
+    // by bench/web --table --trace with pages fetched ahead of the fling:
+    // main thread 17 ms a frame against 4 with placeholders, 26 fps against
+    // 60). The frame after it stops fetches what is on screen. A scroll
+    // slower than that asks also for the rows it will reach when the
+    // answer arrives (its speed times the measured round trip), so it
+    // does not run into placeholders.
+    const now = performance.now();
     const flinging = this.lastTop >= 0 && Math.abs(top - this.lastTop) > 2 * vh;
+    const frames = this.lastAt > 0 ? Math.max(1, (now - this.lastAt) / FRAME_MS) : 1;
+    const rowsPerFrame = this.lastTop >= 0 ? (top - this.lastTop) / ROW_H / frames : 0;
     this.lastTop = top;
+    this.lastAt = now;
     if (flinging) this.schedule();
     else {
+      const known = (k: number) => this.pages.has(k) || this.inflight.has(k);
       for (const p of missingPages(win.first, win.last, PAGE, (k) => this.pages.has(k))) this.fetchPage(p);
-      // One page ahead either way, so a steady scroll never waits.
-      const ahead = missingPages(Math.max(0, win.first - PAGE), Math.min(this.count, win.last + PAGE), PAGE, (k) => this.pages.has(k) || this.inflight.has(k));
-      for (const p of ahead) this.fetchPage(p);
+      // One page ahead either way, so a steady scroll never waits, and
+      // where the scroll will be when a request sent now is answered.
+      for (const p of missingPages(Math.max(0, win.first - PAGE), Math.min(this.count, win.last + PAGE), PAGE, known)) this.fetchPage(p);
+      const soon = aheadWindow(win.first, win.last, rowsPerFrame, leadFrames(this.fetchMs, FRAME_MS), this.count);
+      for (const p of missingPages(soon.first, soon.last, PAGE, known)) this.fetchPage(p);
     }
     // Each row element is pinned to the index it shows (index mod pool
     // size) at its own offset, so a scroll step rewrites only the rows
