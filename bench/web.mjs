@@ -183,45 +183,108 @@ async function benchPstats(browser, base, id) {
   let scroll = null;
   let trace = null;
   let wheel = null;
+  let rect = { x: 0, y: 120, width: 1600, height: 880 };
   for (let i = 0; i < REPEAT + 1; i++) {
     const { page, readyAt } = await openAndWait(browser, `${base}/p/${id}?v=table`, '.table-view');
     times.push(readyAt);
     say(`  open ${i + 1}: first rows ${readyAt.toFixed(0)} ms after navigation${i === 0 ? ' (cold)' : ''}`);
     if (i === REPEAT) {
-      if (TRACE) await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink', 'blink.user_timing', 'cc', 'viz', 'gpu'] });
-      scroll = await page.evaluate(async () => {
-        const sc = document.querySelector('[data-testid=table-scroll]');
-        const iv = [];
-        let placeholders = 0;
-        let last = await new Promise((res) => requestAnimationFrame(res));
-        const t0 = last;
-        let steadyEnd = 0;
-        let steadyPlaceholders = 0;
-        for (let k = 0; k < 240; k++) {
-          sc.scrollTop += k < 120 ? 22 * 12 : 22 * 400; // steady (720 rows/s), then flings (24,000 rows/s)
-          const t = await new Promise((res) => requestAnimationFrame(res));
-          performance.mark(`sgframe${k}`); // the trace's frame boundaries (--trace)
-          iv.push(t - last);
-          last = t;
-          if (k === 119) steadyEnd = t;
-          if (document.querySelector('.tbody .trow.loading:not([hidden])')) {
-            placeholders++;
-            if (k < 120) steadyPlaceholders++;
-          }
-        }
-        return { iv, steadyFps: 120 / ((steadyEnd - t0) / 1000), flingFps: 120 / ((last - steadyEnd) / 1000), seconds: (last - t0) / 1000, frames: 240, placeholders, steadyPlaceholders, count: Number(document.querySelector('.table-view').dataset.count) };
-      });
-      if (TRACE) {
-        const json = JSON.parse((await browser.stopTracing()).toString());
-        mkdirSync(join(here, 'results'), { recursive: true });
-        writeFileSync(join(here, 'results', 'web-table-trace.json'), JSON.stringify(json));
-        trace = { sums: summariseTrace(json, scroll.seconds), frames: longFrames(json, scroll.iv), threads: threadCpu(json), presented: presentedFrames(json) };
-      }
+      ({ scroll, trace } = await scriptedScroll(browser, page));
       wheel = await wheelScroll(page);
+      rect = await page.$eval('[data-testid=table-scroll]', (e) => {
+        const r = e.getBoundingClientRect();
+        return { x: Math.round(r.x), y: Math.round(r.y), width: Math.round(r.width), height: Math.round(r.height) };
+      });
     }
     await page.close();
   }
-  return { times, scroll, wheel, trace, filter: ONLY_SCROLL ? [] : await benchFilter(browser, base, id) };
+  // The ceiling control, right after the table in the same browser: the
+  // same scroll of a page that does nothing (its scroller at the table's rect).
+  const rows = scroll.count > 0 ? scroll.count : 200000;
+  const ceiling = [await benchCeiling(browser, rect, rows, 'static'), await benchCeiling(browser, rect, rows, 'blank')];
+  return { times, scroll, wheel, trace, ceiling, filter: ONLY_SCROLL ? [] : await benchFilter(browser, base, id) };
+}
+
+// The scripted scroll of a page's `[data-testid=table-scroll]`: scrollTop
+// once a frame, 120 frames at 720 rows/s then 120 at 24,000 rows/s, each
+// frame marked (sgframe<k>) for the trace; with --trace, recorded and
+// attributed per frame and per thread. The table and the ceiling control
+// run this same function, so their figures compare.
+async function scriptedScroll(browser, page, traceFile = 'web-table-trace.json') {
+  if (TRACE) await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink', 'blink.user_timing', 'cc', 'viz', 'gpu'] });
+  const scroll = await page.evaluate(async () => {
+    const sc = document.querySelector('[data-testid=table-scroll]');
+    const iv = [];
+    let placeholders = 0;
+    let last = await new Promise((res) => requestAnimationFrame(res));
+    const t0 = last;
+    let steadyEnd = 0;
+    let steadyPlaceholders = 0;
+    for (let k = 0; k < 240; k++) {
+      sc.scrollTop += k < 120 ? 22 * 12 : 22 * 400; // steady (720 rows/s), then flings (24,000 rows/s)
+      const t = await new Promise((res) => requestAnimationFrame(res));
+      performance.mark(`sgframe${k}`); // the trace's frame boundaries (--trace)
+      iv.push(t - last);
+      last = t;
+      if (k === 119) steadyEnd = t;
+      if (document.querySelector('.tbody .trow.loading:not([hidden])')) {
+        placeholders++;
+        if (k < 120) steadyPlaceholders++;
+      }
+    }
+    return { iv, steadyFps: 120 / ((steadyEnd - t0) / 1000), flingFps: 120 / ((last - steadyEnd) / 1000), seconds: (last - t0) / 1000, frames: 240, placeholders, steadyPlaceholders, count: Number(document.querySelector('.table-view')?.dataset.count ?? NaN) };
+  });
+  let trace = null;
+  if (TRACE) {
+    const json = JSON.parse((await browser.stopTracing()).toString());
+    mkdirSync(join(here, 'results'), { recursive: true });
+    writeFileSync(join(here, 'results', traceFile), JSON.stringify(json));
+    trace = { sums: summariseTrace(json, scroll.seconds), frames: longFrames(json, scroll.iv), threads: threadCpu(json), presented: presentedFrames(json) };
+  }
+  return { scroll, trace };
+}
+
+// The ceiling controls: pages that do the least a scroll can, measured in
+// the same browser and run as the table, by the same scripted scroll and
+// the same wheel gestures. Their scroller has the table scroller's rect
+// (`rect`, read off the table page) in the same 1600×1000 window. 'static'
+// holds 200,000 fixed-height plain rows rendered once: one text node of
+// 200,000 lines, 22 px each, in the table's font (chromium still paints the
+// text that scrolls into its cull rect, on the main thread). 'blank' holds
+// no text at all: a spacer as tall, its row lines a repeating background,
+// so a frame is only the scroll itself. No script of theirs runs while they
+// scroll: what their frames cost is chromium's own price of scrolling here,
+// which the table cannot beat.
+async function benchCeiling(browser, rect, rows, kind = 'static') {
+  say(`ceiling control (${kind} page): ${kind === 'static' ? `${rows} plain rows of text rendered once` : 'a blank spacer as tall'}, scrolled the same way`);
+  const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  page.on('pageerror', (e) => say('pageerror', e.message));
+  await page.setContent(`<!doctype html><style>
+html, body { margin: 0; height: 100%; font: 13px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; }
+.tscroll { position: absolute; left: ${rect.x}px; top: ${rect.y}px; width: ${rect.width}px; height: ${rect.height}px; overflow-y: auto; background: #fff; outline: none; }
+.rows { margin: 0; font: inherit; line-height: 22px; white-space: pre; overflow: hidden; }
+.blank { background: repeating-linear-gradient(#fff 0 21px, #f0f1f4 21px 22px); }
+</style><div class="tscroll" data-testid="table-scroll" tabindex="0"><pre class="rows"></pre></div>`);
+  const made = await page.evaluate(async ([n, kind]) => {
+    const t = performance.now();
+    const el = document.querySelector('.rows');
+    if (kind === 'blank') {
+      el.classList.add('blank');
+      el.style.height = `${n * 22}px`;
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      return { ms: performance.now() - t, height: document.querySelector('.tscroll').scrollHeight };
+    }
+    const lines = new Array(n);
+    for (let i = 0; i < n; i++) lines[i] = `${(i % 997 + 0.5).toFixed(3)} ms    ${(i % 89 / 10).toFixed(2)} %    ${(i % 991 + 1.5).toFixed(3)} ms    ${(i % 83 / 10).toFixed(2)} %    ${i % 1000}    ${i % 500}/${i % 400}    pkg${i % 50}/mod${i % 7}.py:func_${i}    pkg${i % 50}/mod${i % 7}.py:${i % 900 + 1}`;
+    el.textContent = lines.join('\n');
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    return { ms: performance.now() - t, height: document.querySelector('.tscroll').scrollHeight };
+  }, [rows, kind]);
+  say(`  rendered once in ${made.ms.toFixed(0)} ms (${made.height} px tall)`);
+  const { scroll, trace } = await scriptedScroll(browser, page, `web-ceiling-${kind}-trace.json`);
+  const wheel = await wheelScroll(page, false);
+  await page.close();
+  return { kind, scroll, trace, wheel, rect, renderMs: made.ms };
 }
 
 // The regex filter on the 200,000-function pstats: from typing the regex to
@@ -351,16 +414,18 @@ function longFrames(json, iv) {
 // requestAnimationFrame runs once the frame is rendered) the recorder checks
 // that every row in the viewport at that scroll offset is in the DOM, and
 // says whether any shows a placeholder (its page still loading).
-async function wheelScroll(page) {
+async function wheelScroll(page, checkRows = true) {
   const cdp = await page.context().newCDPSession(page);
   const out = {};
   for (const [phase, rowsPerS, seconds] of [['steady', 720, 2], ['fast', 24000, 1]]) {
-    await page.evaluate(() => {
+    await page.evaluate((checkRows) => {
       const sc = document.querySelector('[data-testid=table-scroll]');
       const rec = { iv: [], blank: 0, loading: 0, frames: 0, stop: false, last: 0, top0: sc.scrollTop };
       window.__sgWheel = rec;
       const post = new MessageChannel();
       post.port1.onmessage = () => {
+        rec.frames++;
+        if (!checkRows) return; // the ceiling control has no rows of its own to check
         const top = sc.scrollTop;
         const vh = sc.clientHeight;
         const shown = new Map();
@@ -371,7 +436,6 @@ async function wheelScroll(page) {
           if (!shown.has(String(i))) blank = true;
           else if (shown.get(String(i))) loading = true;
         }
-        rec.frames++;
         if (blank) rec.blank++;
         if (loading) rec.loading++;
       };
@@ -382,7 +446,7 @@ async function wheelScroll(page) {
         if (!rec.stop) requestAnimationFrame(tick);
       };
       requestAnimationFrame(tick);
-    });
+    }, checkRows);
     const px = Math.round(rowsPerS * 22 * seconds);
     await cdp.send('Input.synthesizeScrollGesture', { x: 800, y: 600, yDistance: -px, speed: rowsPerS * 22, gestureSourceType: 'mouse', preventFling: true });
     const r = await page.evaluate(async () => {
@@ -800,6 +864,7 @@ function tableFigures(P, flame, svIcicle, svTable, svSmall = null, flameSmall = 
     figure(`table scroll by real wheel input, ${phase}: p95 frame interval`, phase === 'steady' ? '≤ 16.7 ms' : '—', pct(W.iv, 0.95), 'ms');
     figure(`table scroll by real wheel input, ${phase}: frames with rows missing / still loading in the viewport`, '—', `${W.blank} / ${W.loading} of ${W.frames}`, '');
   }
+  if (P.ceiling) ceilingFigures(P);
   figure('table steady scroll: frames showing rows still loading', '—', P.scroll.steadyPlaceholders, 'of 120');
   figure('table fling scroll: frames showing rows still loading', '—', P.scroll.placeholders - P.scroll.steadyPlaceholders, 'of 120');
   const f = P.filter.filter((x) => Number.isFinite(x.ms));
@@ -826,6 +891,41 @@ function tableFigures(P, flame, svIcicle, svTable, svSmall = null, flameSmall = 
     figure(`  peer: snakeviz on the ${label}: icicle render (SVG drawn → painted, ${R[0].boxes} boxes)`, '—', median(R.map((r) => r.painted - r.drawStart)), 'ms');
     figure(`  peer: snakeviz on the ${label}: sunburst render from its cached tree (${R[0].sunburst.arcs} arcs)`, '—', median(R.map((r) => r.sunburst.painted - r.sunburst.start)), 'ms');
   }
+}
+
+// The ceiling control beside the table: the same scroll's fps, p95 and long
+// frames, and per-thread CPU a frame, on a page that does nothing while it
+// scrolls. When the control is no faster, the table runs at what this
+// machine's headless chromium can show, and says so.
+function ceilingFigures(P) {
+  const [C, B] = P.ceiling;
+  const head = 'table | ceiling: static page | blank page';
+  const row = (label, f, unit, d = 1) => figure(`${label}: ${head}`, '—', [P, C, B].map((x) => f(x)?.toFixed(d) ?? '?').join(' | '), unit);
+  row('steady scroll (720 rows/s), scripted', (x) => x.scroll.steadyFps, 'fps');
+  row('fling scroll (24,000 rows/s), scripted', (x) => x.scroll.flingFps, 'fps');
+  row('scripted scroll, p95 frame interval', (x) => pct(x.scroll.iv, 0.95), 'ms');
+  row('scripted scroll, frames over 17 ms (of 240)', (x) => x.scroll.iv.filter((v) => v > 17).length, '', 0);
+  for (const phase of Object.keys(P.wheel ?? {})) {
+    row(`real wheel input, ${phase}`, (x) => x.wheel?.[phase]?.fps, 'fps');
+    row(`real wheel input, ${phase}: p95 frame interval`, (x) => (x.wheel?.[phase] ? pct(x.wheel[phase].iv, 0.95) : undefined), 'ms');
+  }
+  for (const phase of Object.keys(P.trace?.threads ?? {})) {
+    const f = (x) => {
+      const c = x.trace?.threads?.[phase];
+      return c ? `${c.main.toFixed(1)} / ${c.compositor.toFixed(1)} / ${c.raster.toFixed(1)} / ${c.viz.toFixed(1)} = ${c.sum.toFixed(1)}` : '?';
+    };
+    figure(`${phase} scroll (traced), CPU per frame main / compositor / raster / viz = all: ${head}`, '—', [P, C, B].map(f).join(' | '), 'ms');
+  }
+  // The verdict: the table within 1 fps of the faster control, or both under 59 fps.
+  const ceil = Math.max(C.scroll.steadyFps, B.scroll.steadyFps);
+  const gap = ceil - P.scroll.steadyFps;
+  const verdict =
+    ceil < 59 && gap < 1
+      ? `the controls also scroll at ${ceil.toFixed(1)} fps: the table runs at this machine's ceiling`
+      : gap < 1
+        ? 'the table scrolls as fast as the controls'
+        : `a control scrolls ${gap.toFixed(1)} fps faster: the table is below this machine's ceiling (repeat on a quiet machine: uptime)`;
+  figure('ceiling controls, steady scripted scroll: verdict', '—', verdict, '');
 }
 
 // ---- main --------------------------------------------------------------------

@@ -167,7 +167,7 @@ int sg_copies_covers(sg_copies *c, uint64_t addr, size_t len)
     return 1;
 }
 
-const uint8_t *sg_copies_get(sg_copies *c, uint64_t addr, size_t len, int *rc)
+const uint8_t *sg_copies_get_miss(sg_copies *c, uint64_t addr, size_t len, int *rc)
 {
     const uint8_t *p = sg_copies_find(c, addr, len);
     if (p)

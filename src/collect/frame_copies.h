@@ -71,8 +71,24 @@ const uint8_t *sg_copies_find(sg_copies *c, uint64_t addr, size_t len);
 /* Whether [addr, addr+len) was copied, possibly in adjacent pieces. */
 int sg_copies_covers(sg_copies *c, uint64_t addr, size_t len);
 
+/* sg_copies_get's path when the last hit does not hold the range. */
+const uint8_t *sg_copies_get_miss(sg_copies *c, uint64_t addr, size_t len, int *rc);
+
 /* Like find, but reads the range when it is not there. NULL when it cannot
- * be read; *rc receives the source's negative errno (or -EFAULT). */
-const uint8_t *sg_copies_get(sg_copies *c, uint64_t addr, size_t len, int *rc);
+ * be read; *rc receives the source's negative errno (or -EFAULT).
+ *
+ * Inline because a walk asks once per frame and nearly every frame lies in
+ * the copy the previous one came from (the chunk's top part): the check of
+ * the last hit is what sg_copies_find tries first anyway, so answers are the
+ * same, without a call and a loop per frame. */
+static inline const uint8_t *sg_copies_get(sg_copies *c, uint64_t addr, size_t len, int *rc)
+{
+    if (c->last_hit < c->n) {
+        const sg_copy *it = &c->items[c->last_hit];
+        if (addr >= it->addr && addr - it->addr <= it->len && len <= it->len - (addr - it->addr))
+            return c->arena + it->off + (addr - it->addr);
+    }
+    return sg_copies_get_miss(c, addr, len, rc);
+}
 
 #endif

@@ -100,8 +100,11 @@ typedef struct sg_layout {
     /* PyFrameObject (3.9/3.10) */
     int32_t frameobj_back;
     int32_t frameobj_code;
-    int32_t frameobj_lasti; /* int, bytes on 3.9, code units on 3.10 */
-    int32_t frameobj_size;  /* bytes to read to cover the fields above */
+    int32_t frameobj_lasti;           /* int, bytes on 3.9, code units on 3.10 */
+    int32_t frameobj_gen;             /* f_gen: the generator a frame runs for, else NULL */
+    int32_t frameobj_state;           /* char: f_executing (3.9), f_state (3.10) */
+    int32_t frameobj_state_executing; /* its value while the frame runs */
+    int32_t frameobj_size;            /* bytes to read to cover the fields above */
 
     /* _PyInterpreterFrame (3.11+) */
     int32_t iframe_code; /* f_code (3.11/3.12), f_executable (3.13) */
@@ -110,6 +113,7 @@ typedef struct sg_layout {
     int32_t iframe_owner;      /* char */
     int32_t iframe_localsplus; /* sizeof the fixed part */
     int32_t owner_cstack;      /* FRAME_OWNED_BY_CSTACK, or absent (3.11) */
+    int32_t owner_generator;   /* FRAME_OWNED_BY_GENERATOR */
 
     /* PyCodeObject */
     int32_t code_filename;

@@ -498,17 +498,29 @@ static void sg_keep_hints(sg_slot *slot, const sg_raw_frame *raw, uint32_t depth
     slot->top_split = 0;
     if (!slot->hints && !(slot->hints = malloc(SG_MAX_HINTS * sizeof *slot->hints)))
         return;
-    uint64_t used_end = slot->nchunks ? slot->chunks[0].start + slot->chunk_used : 0;
+    /* The top part is [split_lo, used_end) of the current chunk; the split
+     * is the lowest frame in it. Bounds are worked out once, not per frame:
+     * this runs for every frame of every sample. */
+    uint64_t cur_lo = 0, cur_hi = 0, used_end = 0, split_lo = 0, split = UINT64_MAX;
+    if (slot->nchunks) {
+        cur_lo = slot->chunks[0].start;
+        cur_hi = slot->chunks[0].end;
+        used_end = cur_lo + slot->chunk_used;
+        split_lo = used_end - cur_lo > SG_TOP_BYTES ? used_end - SG_TOP_BYTES : cur_lo;
+    }
+    uint32_t nhints = 0;
     for (uint32_t i = 0; i < depth; i++) {
         uint64_t a = raw[i].addr;
-        if (!sg_in_chunks(slot, a)) {
-            if (slot->nhints < SG_MAX_HINTS)
-                slot->hints[slot->nhints++] = a;
-        } else if (a >= slot->chunks[0].start && a < used_end && used_end - a <= SG_TOP_BYTES &&
-                   (!slot->top_split || a < slot->top_split)) {
-            slot->top_split = a;
+        /* Most frames lie in the current chunk: ask about it first. */
+        if (!(a >= cur_lo && a < cur_hi) && !sg_in_chunks(slot, a)) {
+            if (nhints < SG_MAX_HINTS)
+                slot->hints[nhints++] = a;
+        } else if (a >= split_lo && a < used_end && a < split) {
+            split = a;
         }
     }
+    slot->nhints = nhints;
+    slot->top_split = split == UINT64_MAX ? 0 : split;
     /* A shallow stack is one part: the few frames below the split (the
      * module's, a thread's bootstrap) cost less read with the top than as
      * a range and a re-read of their own. */

@@ -4,6 +4,7 @@
 #include "profile/recorder.h"
 
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +29,9 @@ typedef struct sg_thread_memo {
     uint32_t index;
     uint32_t depth;
     uint32_t cap;
-    sg_frame_line *chain; /* oldest → newest */
-    uint32_t *depth_ids;
+    sg_frame_ref *refs;   /* the sampler's (code id, line), oldest → newest */
+    sg_frame_line *chain; /* the same frames as the profile's, oldest → newest */
+    uint32_t *depth_ids;  /* stack row of chain[0..i], for each i */
 } sg_thread_memo;
 
 struct sg_recorder {
@@ -62,6 +64,7 @@ void sg_recorder_free(sg_recorder *r)
     if (!r)
         return;
     for (size_t i = 0; i < r->nthreads; i++) {
+        free(r->threads[i].refs);
         free(r->threads[i].chain);
         free(r->threads[i].depth_ids);
     }
@@ -177,6 +180,10 @@ static int sg_memo_reserve(sg_thread_memo *m, uint32_t depth)
     if (!ids)
         return SG_PROFILE_ENOMEM;
     m->depth_ids = ids;
+    sg_frame_ref *refs = realloc(m->refs, cap * sizeof *refs);
+    if (!refs)
+        return SG_PROFILE_ENOMEM;
+    m->refs = refs;
     m->cap = cap;
     return 0;
 }
@@ -202,22 +209,25 @@ static int sg_recorder_on_sample(void *ctx, const sg_sample *s)
     if (rc)
         return rc;
     /* Frames arrive newest first; the stack table wants oldest first. The
-     * first frame that differs from the thread's previous stack is where
-     * interning starts again. */
-    uint32_t same = 0;
-    int diverged = 0;
-    for (uint32_t i = 0; i < s->depth; i++) {
-        const sg_frame_ref *f = &s->frames[s->depth - 1 - i];
+     * oldest frames that equal the thread's previous sample's, compared as
+     * the sampler gave them (code ids are never reused, so an equal id is
+     * an equal frame), keep their stack rows; only the frames above the
+     * first change are mapped to profile frames and interned. At depth 40
+     * with a changing leaf that is one or two frames, not forty. */
+    uint32_t same = 0, most = s->depth < m->depth ? s->depth : m->depth;
+    const sg_frame_ref *oldest = s->frames + s->depth - 1;
+    while (same < most && m->refs[same].code_id == oldest[-(ptrdiff_t)same].code_id &&
+           m->refs[same].line == oldest[-(ptrdiff_t)same].line)
+        same++;
+    for (uint32_t i = same; i < s->depth; i++) {
+        const sg_frame_ref *f = oldest - i;
         uint32_t frame = f->code_id < src->ncodes ? src->frame_of_code[f->code_id] : UINT32_MAX;
-        if (frame == UINT32_MAX)
-            return 0; /* a code object we could not intern: drop the sample */
-        sg_frame_line fl = {frame, f->line < 0 ? 0u : (uint32_t)f->line};
-        if (!diverged && i < m->depth && m->chain[i].frame == fl.frame &&
-            m->chain[i].line == fl.line)
-            same = i + 1;
-        else
-            diverged = 1;
-        m->chain[i] = fl;
+        if (frame == UINT32_MAX) {
+            m->depth = same; /* refs/chain past it now hold this sample's */
+            return 0;        /* a code object we could not intern: drop the sample */
+        }
+        m->refs[i] = *f;
+        m->chain[i] = (sg_frame_line){frame, f->line < 0 ? 0u : (uint32_t)f->line};
     }
     uint32_t stack;
     if (same == s->depth && same == m->depth && same > 0) {

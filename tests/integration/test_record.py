@@ -4,6 +4,7 @@ attaching with --pid, and the summary line. Targets are in tests/targets/; the
 lines expected are their `# @line:` markers. The contract is in conftest.py.
 """
 
+import dataclasses
 import json
 import time
 
@@ -397,3 +398,61 @@ def test_call_heavy_code_is_not_torn_away(spyglass, python, tmp_path):
         # time on a quiet machine. Shown, not hidden: reported as xfail.
         pytest.xfail("known torn-read bias here: " + "; ".join(why))
     assert not why, "\n".join(why) + "\n" + show(samples)
+
+
+# --- a stack is whole or dropped: never cut to its newest frames --------------
+
+GENERATORS = '''
+import sys, time
+
+def squares(n):
+    for i in range(n):
+        yield i * i
+
+def rec(depth):
+    if depth == 0:
+        # resumed from C (sum) and from Python (a for loop)
+        total = sum(squares(200))
+        for v in squares(50):
+            total += v
+        return total
+    return rec(depth - 1)
+
+def main(seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        rec(5)
+
+main(float(sys.argv[1]))
+'''
+
+
+def test_generator_stacks_reach_the_root(spyglass, python, tmp_path):
+    """A suspended generator's frame has no caller (it is cleared at every
+    yield, and set again at every resume): a read that found the thread in a
+    generator and copied the generator's frame after it yielded once gave
+    stacks of just `squares`, none of its callers (3.9-3.13). Every stack
+    that runs the target's code must start at its <module> and main, with
+    the generator under rec; a read that cannot show that is dropped."""
+    script = tmp_path / "generators.py"
+    script.write_text(GENERATORS)
+    run = launch(spyglass, python, tmp_path, str(script), [harness.duration(1.5)],
+                 ["-r", "2000"])
+    run.check(0)
+    samples = run.samples()
+    ours = [s for s in samples if any(f.file == str(script) for f in s.frames)]
+    n_squares = total(ours, lambda s: "squares" in s.functions())
+    assert n_squares >= 50, show(samples)
+
+    def whole(s):
+        names = s.functions()
+        if s.frames[0] != dataclasses.replace(s.frames[0], function="<module>", file=str(script)):
+            return False
+        if "squares" in names or "rec" in names:
+            return names[1] == "main" and names[2] == "rec" and (
+                "squares" not in names or names[names.index("squares") - 1] == "rec")
+        return True
+
+    cut = [s for s in ours if not whole(s)]
+    assert not cut, (f"{total(cut, lambda s: True)} of {total(ours, lambda s: True)} "
+                     "stacks do not reach the root:\n" + show(cut))

@@ -99,6 +99,9 @@
     X(frameobj_back)                                                                               \
     X(frameobj_code)                                                                               \
     X(frameobj_lasti)                                                                              \
+    X(frameobj_gen)                                                                                \
+    X(frameobj_state)                                                                              \
+    X(frameobj_state_executing)                                                                    \
     X(frameobj_size)                                                                               \
     X(iframe_code)                                                                                 \
     X(iframe_previous)                                                                             \
@@ -106,6 +109,7 @@
     X(iframe_owner)                                                                                \
     X(iframe_localsplus)                                                                           \
     X(owner_cstack)                                                                                \
+    X(owner_generator)                                                                             \
     X(code_filename)                                                                               \
     X(code_name)                                                                                   \
     X(code_qualname)                                                                               \
@@ -336,6 +340,9 @@ static void sg_probe_frames(sg_layout *l)
     l->frameobj_back = SG_LAYOUT_ABSENT;
     l->frameobj_code = SG_LAYOUT_ABSENT;
     l->frameobj_lasti = SG_LAYOUT_ABSENT;
+    l->frameobj_gen = SG_LAYOUT_ABSENT;
+    l->frameobj_state = SG_LAYOUT_ABSENT;
+    l->frameobj_state_executing = SG_LAYOUT_ABSENT;
     l->frameobj_size = SG_LAYOUT_ABSENT;
     l->frameobj_globals = SG_LAYOUT_ABSENT;
     l->iframe_globals = SG_OFF(_PyInterpreterFrame, f_globals);
@@ -354,12 +361,24 @@ static void sg_probe_frames(sg_layout *l)
 #else
     l->owner_cstack = SG_LAYOUT_ABSENT;
 #endif
+    l->owner_generator = FRAME_OWNED_BY_GENERATOR;
 #else
     int32_t end = 0;
     l->frameobj_back = SG_OFF(PyFrameObject, f_back);
     l->frameobj_code = SG_OFF(PyFrameObject, f_code);
     l->frameobj_lasti = SG_OFF(PyFrameObject, f_lasti);
+    l->frameobj_gen = SG_OFF(PyFrameObject, f_gen);
+#if PY_VERSION_HEX >= 0x030a0000
+    l->frameobj_state = SG_OFF(PyFrameObject, f_state);
+    l->frameobj_state_executing = FRAME_EXECUTING;
+    end = sg_probe_max(end, SG_END(PyFrameObject, f_state));
+#else
+    l->frameobj_state = SG_OFF(PyFrameObject, f_executing);
+    l->frameobj_state_executing = 1;
+    end = sg_probe_max(end, SG_END(PyFrameObject, f_executing));
+#endif
     end = sg_probe_max(end, SG_END(PyFrameObject, f_back));
+    end = sg_probe_max(end, SG_END(PyFrameObject, f_gen));
     end = sg_probe_max(end, SG_END(PyFrameObject, f_code));
     end = sg_probe_max(end, SG_END(PyFrameObject, f_lasti));
     end = sg_probe_max(end, SG_END(PyFrameObject, f_globals));
@@ -372,6 +391,7 @@ static void sg_probe_frames(sg_layout *l)
     l->iframe_owner = SG_LAYOUT_ABSENT;
     l->iframe_localsplus = SG_LAYOUT_ABSENT;
     l->owner_cstack = SG_LAYOUT_ABSENT;
+    l->owner_generator = SG_LAYOUT_ABSENT;
 #endif
 }
 

@@ -5,7 +5,8 @@
  * process_vm_readv works on our own pid, so the real process memory source
  * reads frames we build here by hand: a fake 3.11-style datastack chunk and
  * heap frame objects laid out with a real version's layout. Torn chains
- * (a caller above its callee, an unknown owner, a cycle) must be refused.
+ * (a caller above its callee, an unknown owner, a cycle, a chain cut at a
+ * generator's frame) must be refused.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -140,7 +141,8 @@ static uint8_t *frame_at(walk_env *e, int i)
     return e->chunk + 64 + (size_t)i * 256;
 }
 
-/* Frames 0..n-1 in the chunk, frame i calling frame i+1 (so n-1 is newest). */
+/* Frames 0..n-1 in the chunk, frame i calling frame i+1 (so n-1 is newest);
+ * frame 0 is the entry frame every 3.12+ thread has at its root. */
 static void build_chain(walk_env *e, int n)
 {
     memset(e->chunk, 0, sizeof e->chunk);
@@ -149,7 +151,7 @@ static void build_chain(walk_env *e, int n)
         put_u64(f, e->l->iframe_code, 0x1000 + (uint64_t)i);
         put_u64(f, e->l->iframe_instr, 0x2000 + (uint64_t)i);
         put_u64(f, e->l->iframe_previous, i ? addr_of(frame_at(e, i - 1)) : 0);
-        f[e->l->iframe_owner] = 0;
+        f[e->l->iframe_owner] = i ? 0 : (uint8_t)e->l->owner_cstack;
     }
 }
 
@@ -186,11 +188,40 @@ static void test_walk_interpreter_frames(void **state)
     build_chain(e, 5);
     assert_int_equal(walk(e, 4), SG_WALK_OK);
     assert_int_equal(e->depth, 5);
-    for (int i = 0; i < 5; i++) { /* newest first */
+    for (int i = 0; i < 4; i++) { /* newest first */
         assert_int_equal(e->out[i].code, 0x1000 + (uint64_t)(4 - i));
         assert_int_equal(e->out[i].position, 0x2000 + (uint64_t)(4 - i));
         assert_int_equal(e->out[i].addr, addr_of(frame_at(e, 4 - i)));
     }
+    assert_int_equal(e->out[4].code, 0); /* the root entry frame */
+    assert_int_equal(e->out[4].addr, addr_of(frame_at(e, 0)));
+}
+
+/* A suspended generator's frame has no caller: a read that found the
+ * thread at a generator and copied the generator's frame after it yielded
+ * ends there, a stack that was never true (seen on 3.11-3.13 as stacks of
+ * just `squares`). The oldest frame must be the thread's root. */
+static void test_walk_refuses_chain_cut_at_generator(void **state)
+{
+    walk_env *e = *state;
+    build_chain(e, 4);
+    put_u64(frame_at(e, 2), e->l->iframe_previous, 0);
+    frame_at(e, 2)[e->l->iframe_owner] = (uint8_t)e->l->owner_generator;
+    assert_int_equal(walk(e, 3), SG_WALK_TORN);
+    /* 3.12+: a chain ending anywhere but at an entry frame is cut. */
+    frame_at(e, 2)[e->l->iframe_owner] = 0;
+    assert_int_equal(walk(e, 3), SG_WALK_TORN);
+    /* 3.11 has no entry frames: a thread's own frame is a root, a
+     * generator's is not. */
+    const sg_layout *l312 = e->l;
+    e->l = sg_layout_for_version(0x030b0000);
+    build_chain(e, 4);
+    frame_at(e, 0)[e->l->iframe_owner] = 0;
+    assert_int_equal(walk(e, 3), SG_WALK_OK);
+    assert_int_equal(e->depth, 4);
+    frame_at(e, 0)[e->l->iframe_owner] = (uint8_t)e->l->owner_generator;
+    assert_int_equal(walk(e, 3), SG_WALK_TORN);
+    e->l = l312;
 }
 
 /* Entry frames (3.12+, on the C stack) run no code: they come out with
@@ -244,6 +275,7 @@ static void test_walk_frame_objects(void **state)
         put_u64(frames[i], 0, 1); /* ob_refcnt: live frames are referenced */
         put_u64(frames[i], l->frameobj_back, i ? addr_of(frames[i - 1]) : 0);
         put_u64(frames[i], l->frameobj_code, 0x3000 + (uint64_t)i);
+        frames[i][l->frameobj_state] = (uint8_t)l->frameobj_state_executing;
         int32_t lasti = i == 0 ? -1 : 10 * i;
         memcpy(frames[i] + l->frameobj_lasti, &lasti, sizeof lasti);
     }
@@ -265,11 +297,26 @@ static void test_walk_frame_objects(void **state)
     assert_int_equal(sg_stack_walk(l, &copies, addr_of(frames[2]), NULL, 0, out, 8, &depth),
                      SG_WALK_TORN);
     put_u64(frames[1], 0, 1);
-    /* A cycle ends at the depth bound instead of looping forever. */
-    put_u64(frames[0], l->frameobj_back, addr_of(frames[2]));
+    /* A generator's frame (f_gen set) cannot be a thread's oldest: its
+     * f_back was cleared when it yielded. */
+    put_u64(frames[0], l->frameobj_gen, 0x5000);
     sg_copies_reset(&copies);
     assert_int_equal(sg_stack_walk(l, &copies, addr_of(frames[2]), NULL, 0, out, 8, &depth),
-                     SG_WALK_TOO_DEEP);
+                     SG_WALK_TORN);
+    put_u64(frames[0], l->frameobj_gen, 0);
+    /* A caller that is not executing was recycled under the read. */
+    frames[1][l->frameobj_state] = (uint8_t)(l->frameobj_state_executing + 1);
+    sg_copies_reset(&copies);
+    assert_int_equal(sg_stack_walk(l, &copies, addr_of(frames[2]), NULL, 0, out, 8, &depth),
+                     SG_WALK_TORN);
+    frames[1][l->frameobj_state] = (uint8_t)l->frameobj_state_executing;
+    /* A cycle is torn, found long before the depth bound (64 here). */
+    put_u64(frames[0], l->frameobj_back, addr_of(frames[2]));
+    sg_copies_reset(&copies);
+    uint64_t reads = mem->syscalls;
+    assert_int_equal(sg_stack_walk(l, &copies, addr_of(frames[2]), NULL, 0, out, 64, &depth),
+                     SG_WALK_TORN);
+    assert_true(mem->syscalls - reads <= 3); /* each frame read once */
     sg_copies_free(&copies);
     sg_mem_close(mem);
 }
@@ -298,6 +345,8 @@ int main(void)
         cmocka_unit_test(test_mem_gone_process),
         cmocka_unit_test(test_copies_fetch_find_get),
         cmocka_unit_test_setup_teardown(test_walk_interpreter_frames, setup_walk, teardown_walk),
+        cmocka_unit_test_setup_teardown(test_walk_refuses_chain_cut_at_generator, setup_walk,
+                                        teardown_walk),
         cmocka_unit_test_setup_teardown(test_walk_marks_entry_frames, setup_walk, teardown_walk),
         cmocka_unit_test_setup_teardown(test_walk_refuses_torn_chains, setup_walk, teardown_walk),
         cmocka_unit_test_setup_teardown(test_walk_bounds_depth, setup_walk, teardown_walk),

@@ -119,6 +119,25 @@ describe('viewer in chromium against spyglass serve', { skip: reason ?? false },
     await ready(page, '.table-view');
     const rows = await page.$$eval('.tbody .trow:not([hidden])', (els) => els.map((e) => e.children[6].textContent));
     assert.ok(rows.includes('leaf_deep'), `table rows: ${rows.join(', ')}`);
+    // Body rows are no grid (cells at fixed offsets, app.css): the visible
+    // cells run left to right without overlap, and each row's Self % bar (a
+    // background of the row) is its share of the Self % cell, ending at the
+    // cell's right edge.
+    const geo = await page.$$eval('.tbody .trow:not([hidden])', (els) =>
+      els.map((e) => {
+        const cells = [...e.children].filter((c) => getComputedStyle(c).visibility !== 'hidden').map((c) => c.getBoundingClientRect());
+        const st = getComputedStyle(e);
+        const sp = e.children[1].getBoundingClientRect();
+        return { xs: cells.map((r) => [r.left, r.right]), size: st.backgroundSize, pos: st.backgroundPositionX, selfp: e.children[1].textContent ?? '', row: e.getBoundingClientRect().left, sp: [sp.left, sp.right] };
+      }),
+    );
+    for (const g of geo) {
+      for (let c = 1; c < g.xs.length; c++) assert.ok(g.xs[c][0] >= g.xs[c - 1][1] - 0.5, `cells overlap: ${JSON.stringify(g.xs)}`);
+      const share = g.selfp.startsWith('<') ? 0 : parseFloat(g.selfp) / 100;
+      const w = parseFloat(g.size.split(',')[0]);
+      assert.ok(Math.abs(w - share * (g.sp[1] - g.sp[0])) <= 1, `Self % ${g.selfp}: bar ${w} px of ${g.sp[1] - g.sp[0]}`);
+      assert.ok(Math.abs(g.row + parseFloat(g.pos.split(',')[0]) + w - g.sp[1]) <= 1, `Self % bar ends at ${g.row + parseFloat(g.pos) + w}, the cell at ${g.sp[1]}`);
+    }
     await screenshot(page, 'table');
 
     // Select leaf_deep in the table, then look at its callers.
