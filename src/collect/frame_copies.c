@@ -32,6 +32,16 @@ void sg_copies_reset(sg_copies *c)
     c->last_hit = 0;
 }
 
+void sg_copies_keep(sg_copies *c, size_t lo, size_t hi)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (c->items[i].off >= lo && c->items[i].off + c->items[i].len <= hi)
+            c->items[m++] = c->items[i];
+    c->n = m;
+    c->last_hit = m; /* the next lookup starts at what comes next */
+}
+
 static int sg_copies_reserve(sg_copies *c, size_t len, size_t items)
 {
     if (len > SG_MEM_MAX_READ * 4ull)
@@ -146,6 +156,19 @@ const uint8_t *sg_copies_find(sg_copies *c, uint64_t addr, size_t len)
             c->last_hit = i;
             return c->arena + it->off + (addr - it->addr);
         }
+    }
+    return NULL;
+}
+
+const uint8_t *sg_copies_find_since(sg_copies *c, size_t since, uint64_t addr, size_t len)
+{
+    size_t i = c->n;
+    while (i > 0 && c->items[i - 1].off >= since)
+        i--;
+    for (; i < c->n; i++) {
+        const sg_copy *it = &c->items[i];
+        if (addr >= it->addr && addr - it->addr <= it->len && len <= it->len - (addr - it->addr))
+            return c->arena + it->off + (addr - it->addr);
     }
     return NULL;
 }

@@ -59,6 +59,12 @@ typedef struct sg_copy_request {
  * Returns 0, or a negative errno when the source failed (target gone). */
 int sg_copies_fetch(sg_copies *c, const sg_copy_request *reqs, size_t n, size_t *offsets);
 
+/* Forgets every copy but those lying within arena offsets [lo, hi): their
+ * bytes and offsets stay as they were, and copies fetched after them are
+ * looked up first (a retry re-reads the fast-changing part of a stack and
+ * keeps the rest). */
+void sg_copies_keep(sg_copies *c, size_t lo, size_t hi);
+
 /* The bytes at an offset sg_copies_fetch gave. */
 static inline const uint8_t *sg_copies_at(const sg_copies *c, size_t offset)
 {
@@ -67,6 +73,10 @@ static inline const uint8_t *sg_copies_at(const sg_copies *c, size_t offset)
 
 /* The copied bytes of [addr, addr+len), or NULL. */
 const uint8_t *sg_copies_find(sg_copies *c, uint64_t addr, size_t len);
+
+/* The first copy of [addr, addr+len) among those made at or after arena
+ * offset `since` (copies are made in arena order, so: since then), or NULL. */
+const uint8_t *sg_copies_find_since(sg_copies *c, size_t since, uint64_t addr, size_t len);
 
 /* Whether [addr, addr+len) was copied, possibly in adjacent pieces. */
 int sg_copies_covers(sg_copies *c, uint64_t addr, size_t len);

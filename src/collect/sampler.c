@@ -43,10 +43,31 @@
  * torn threads, and is bounded (SG_TORN_RETRIES reads of one thread).
  * The drift is the residual bias: the retry that succeeds is likelier to
  * land in code that calls less, and the slower a read the larger it is.
- * On 3.9/3.10 (heap frame objects, read one by one) a retry is slow enough
- * that twelve of them moved a call-heavy function's share from ~16% to
- * ~8% (tests/integration/test_record.py, call_heavy): there only
- * SG_TORN_RETRIES_FO retries are taken, as before.
+ *
+ * Frame objects (3.9/3.10). There are no chunks: each frame is a heap
+ * object of its own, and a deep stack is hundreds of them, copied in tens
+ * of ranges over a hundred microseconds or more. No frame pointer holds
+ * still that long at the top of a busy stack (bench/deep: 13% of its
+ * 500-frame stacks came out whole when the pointer had to hold across the
+ * whole read). So a deep stack is read in two parts, the other way round
+ * from the chunks: first the slow part (last round's frames below its
+ * newest few), then a read of the frame pointer, the top part (those
+ * newest frames, and addresses recently seen at the top: a call reuses
+ * the frame object a return just freed), and a re-read of the pointer.
+ * The walk starts from that first read; the stack is whole when the
+ * pointer held across the top part and the stack's lower frames are last
+ * round's, frame for frame, with every frame above them copied since the
+ * first read (sg_fo_parts_agree). The lower frames were copied earlier,
+ * but they are the same frames, still there beneath the top part when it
+ * was read: what may not be caught is a stack that returned through them
+ * and called back to the same frame objects in the meantime, the same
+ * blind spot a chunk's top part has. A retry re-reads only the top part
+ * and keeps the slow part's copies, so it costs about what a shallow
+ * stack's read costs, and more of them are taken (SG_TORN_RETRIES_TOP):
+ * scattered frame objects make a top part of several ranges, a window
+ * that a busy top holds still through about one time in three. A stack whose frames above the lower
+ * part were not all copied since that first read (its lower part changed) is read in one part, the
+ * pointer holding across all of it, until a read is whole again and the hints are fresh.
  *
  * Cost, measured (thread CPU, 2-vCPU KVM guest): process_vm_readv costs
  * ~1.5 us plus ~0.3 us per range (each range is a page-table walk and a
@@ -68,7 +89,7 @@
 #define SG_TOP_BYTES         4096 /* the fast-changing top of a chunk, copied first */
 #define SG_SLOW_MIN          2048 /* a slow part smaller than this goes with the top part */
 #define SG_TORN_RETRIES      12   /* see "Why so many retries" */
-#define SG_TORN_RETRIES_FO   2    /* 3.9/3.10: ditto, last paragraph */
+#define SG_TORN_RETRIES_TOP  24   /* 3.9/3.10, re-reading only a top part: see "Frame objects" */
 #define SG_EMIT_TORN         1    /* sg_emit_thread: the stack was torn, nothing emitted */
 
 static void sg_sampler_announce_code(void *ctx, const sg_code_info *info)
@@ -214,12 +235,96 @@ static void sg_plan_spec_last(sg_sampler *s, sg_slot *slot, size_t *k)
     s->reqs[(*k)++] = (sg_copy_request){slot->frame_loc, 8};
 }
 
-static void sg_plan_spec_thread(sg_sampler *s, sg_slot *slot, int read_cframe, size_t *k)
+static int sg_among(const uint64_t *a, size_t n, uint64_t addr)
+{
+    for (size_t i = 0; i < n; i++)
+        if (a[i] == addr)
+            return 1;
+    return 0;
+}
+
+/* Recursion allocates frames at rising addresses, so that a walk meets
+ * them at falling ones: read in reverse, neighbours then share a range. */
+static int sg_mostly_falling(const uint64_t *a, uint32_t n)
+{
+    uint32_t falls = 0;
+    for (uint32_t i = 1; i < n; i++)
+        falls += a[i] < a[i - 1];
+    return falls * 2 > n;
+}
+
+/* 3.9/3.10: a thread's frame objects as last round found them (its hints,
+ * newest first), in the order "Frame objects" (above) explains. Without
+ * `with_slow` the slow part is left out: a retry keeps the one it has. */
+static void sg_plan_spec_frame_objects(sg_sampler *s, sg_slot *slot, int with_slow, size_t *k)
+{
+    sg_copy_request *r = s->reqs;
+    sg_spec_plan *p = &slot->plan;
+    size_t len = sg_frame_bytes(s->t->layout);
+    /* The top part: the newest frames as long as they are ones recently
+     * seen at the top (those that come and go), at least one; a shallow
+     * stack, or one whose slow part did not hold last time, is all top. */
+    int split = slot->nhints > SG_FO_TOP && !slot->fo_flat;
+    uint32_t ntop = 0;
+    while (split && ntop < SG_FO_TOP &&
+           sg_among(slot->fo_recent, slot->fo_nrecent, slot->hints[ntop]))
+        ntop++;
+    if (split && ntop == 0)
+        ntop = 1;
+    if (split && with_slow) {
+        uint32_t rest = slot->nhints - ntop;
+        const uint64_t *h = slot->hints + ntop;
+        int falling = sg_mostly_falling(h, rest);
+        p->slow = *k;
+        for (uint32_t i = 0; i < rest; i++)
+            r[(*k)++] = (sg_copy_request){falling ? h[rest - 1 - i] : h[i], len};
+        p->slow_end = *k;
+    }
+    slot->fo_split = split ? ntop : 0;
+    if (!split) {
+        /* One part, all of it between the two reads of the pointer. */
+        p->first = *k;
+        r[(*k)++] = (sg_copy_request){slot->frame_loc, 8};
+        p->top = *k;
+        int falling = sg_mostly_falling(slot->hints, slot->nhints);
+        for (uint32_t i = 0; i < slot->nhints; i++)
+            r[(*k)++] = (sg_copy_request){
+                falling ? slot->hints[slot->nhints - 1 - i] : slot->hints[i], len};
+        for (uint32_t i = 0; i < slot->fo_nrecent; i++)
+            if (!sg_among(slot->hints, slot->nhints, slot->fo_recent[i]))
+                r[(*k)++] = (sg_copy_request){slot->fo_recent[i], len};
+        p->check = p->last = *k;
+        r[(*k)++] = (sg_copy_request){slot->frame_loc, 8};
+        return;
+    }
+    p->first = *k;
+    r[(*k)++] = (sg_copy_request){slot->frame_loc, 8};
+    p->top = *k;
+    for (uint32_t i = 0; i < ntop; i++)
+        r[(*k)++] = (sg_copy_request){slot->hints[i], len};
+    for (uint32_t i = 0; i < slot->fo_nrecent; i++)
+        if (!sg_among(slot->hints, ntop, slot->fo_recent[i]))
+            r[(*k)++] = (sg_copy_request){slot->fo_recent[i], len};
+    /* In address order, so that neighbours (one size class of the
+     * allocator, one page) share a range: the top part is short. */
+    for (size_t i = p->top + 1; i < *k; i++)
+        for (size_t j = i; j > p->top && r[j - 1].addr > r[j].addr; j--) {
+            sg_copy_request t = r[j];
+            r[j] = r[j - 1];
+            r[j - 1] = t;
+        }
+    p->check = p->last = *k;
+    r[(*k)++] = (sg_copy_request){slot->frame_loc, 8};
+}
+
+static void sg_plan_spec_thread(sg_sampler *s, sg_slot *slot, int read_cframe, int with_slow,
+                                size_t *k)
 {
     const sg_layout *l = s->t->layout;
     sg_copy_request *r = s->reqs;
     sg_spec_plan *p = &slot->plan;
     p->cframe = p->cframe_alt = p->top = p->check = p->last = SG_SPEC_NONE;
+    p->slow = p->slow_end = p->first = SG_SPEC_NONE;
     slot->top_lo = slot->top_hi = 0;
     if (read_cframe && l->frame_era == SG_ERA_CFRAME && slot->cframe) {
         /* A thread whose C code calls back into Python (sum() over a
@@ -241,6 +346,10 @@ static void sg_plan_spec_thread(sg_sampler *s, sg_slot *slot, int read_cframe, s
     }
     if (!slot->walked || !slot->frame_loc)
         return;
+    if (l->frame_era == SG_ERA_FRAME_OBJECT) {
+        sg_plan_spec_frame_objects(s, slot, with_slow, k);
+        return;
+    }
     sg_copy_request slow[SG_MAX_CHUNKS + 1];
     size_t nslow = sg_plan_spec_slow(slot, slow);
     if (nslow == 0)
@@ -273,6 +382,17 @@ static void sg_settle_spec_thread(sg_sampler *s, sg_slot *slot)
     slot->cframe_alt_off = p->cframe_alt != SG_SPEC_NONE ? s->offs[p->cframe_alt] : SG_COPY_MISSING;
     slot->spec_recheck_off = slot->spec_top_check_off = SG_COPY_MISSING;
     slot->spec_recheck_loc = 0;
+    slot->fo_first_off = p->first != SG_SPEC_NONE ? s->offs[p->first] : SG_COPY_MISSING;
+    if (p->slow != SG_SPEC_NONE) {
+        size_t lo = SIZE_MAX, hi = 0, len = sg_frame_bytes(s->t->layout);
+        for (size_t q = p->slow; q < p->slow_end; q++)
+            if (s->offs[q] != SG_COPY_MISSING) {
+                lo = s->offs[q] < lo ? s->offs[q] : lo;
+                hi = s->offs[q] + len > hi ? s->offs[q] + len : hi;
+            }
+        slot->fo_slow_lo = lo;
+        slot->fo_slow_hi = hi;
+    }
     if (p->last == SG_SPEC_NONE)
         return;
     slot->spec_recheck_loc = slot->frame_loc;
@@ -293,7 +413,7 @@ static int sg_read_round(sg_sampler *s, uint64_t *gil_holder, uint64_t now_ns)
     int32_t gil_hi = (l->gil_last_holder > l->gil_locked ? l->gil_last_holder : l->gil_locked) + 8;
     size_t n = 2 + (1 + SG_SPEC_MAX_FIXED) * s->nslots; /* + its thread state */
     for (size_t i = 0; i < s->nslots; i++)
-        n += s->slots[i].nchunks + s->slots[i].nhints;
+        n += s->slots[i].nchunks + s->slots[i].nhints + s->slots[i].fo_nrecent;
     int rc = sg_sampler_reserve_reqs(s, n);
     if (rc)
         return rc;
@@ -303,7 +423,7 @@ static int sg_read_round(sg_sampler *s, uint64_t *gil_holder, uint64_t now_ns)
     for (size_t i = 0; i < s->nslots; i++)
         s->reqs[k++] = (sg_copy_request){s->slots[i].tstate, (size_t)l->tstate_size};
     for (size_t i = 0; i < s->nslots; i++)
-        sg_plan_spec_thread(s, &s->slots[i], 1, &k);
+        sg_plan_spec_thread(s, &s->slots[i], 1, 1, &k);
     for (size_t i = 0; i < s->nslots; i++)
         sg_plan_spec_last(s, &s->slots[i], &k);
     if ((rc = sg_copies_fetch(&s->copies, s->reqs, k, s->offs)) != 0)
@@ -336,7 +456,9 @@ static int sg_find_frame(sg_sampler *s, sg_slot *slot, const uint8_t *ts)
     const sg_layout *l = s->t->layout;
     if (l->frame_era != SG_ERA_CFRAME) {
         slot->frame_loc = slot->tstate + (uint64_t)l->tstate_frame;
-        slot->frame = sg_u64(ts, l->tstate_frame);
+        slot->frame = slot->fo_first_off != SG_COPY_MISSING
+                          ? sg_u64(sg_copies_at(&s->copies, slot->fo_first_off), 0)
+                          : sg_u64(ts, l->tstate_frame);
         return 0;
     }
     uint64_t cframe = sg_u64(ts, l->tstate_cframe);
@@ -528,6 +650,55 @@ static void sg_keep_hints(sg_slot *slot, const sg_raw_frame *raw, uint32_t depth
         slot->top_split = 0;
 }
 
+/* 3.9/3.10, a stack read in two parts (see "Frame objects"): its lower
+ * frames must be last round's lower frames, frame for frame, and every
+ * frame above them as a copy made since the first read of the frame
+ * pointer has it (the walk may have found it in an older copy that happened
+ * to cover it). A stack whose frames above have no such copy is read in one
+ * part until one is whole again (slot->fo_flat). */
+static int sg_fo_parts_agree(sg_sampler *s, sg_slot *slot, uint32_t depth)
+{
+    const sg_layout *l = s->t->layout;
+    uint32_t i = depth, h = slot->nhints;
+    while (i > 0 && h > slot->fo_split && s->raw[i - 1].addr == slot->hints[h - 1]) {
+        i--;
+        h--;
+    }
+    for (uint32_t j = 0; j < i; j++) {
+        const sg_raw_frame *f = &s->raw[j];
+        const uint8_t *p =
+            sg_copies_find_since(&s->copies, slot->fo_first_off, f->addr, sg_frame_bytes(l));
+        if (!p) {
+            slot->fo_flat = 1;
+            return 0;
+        }
+        int32_t lasti;
+        memcpy(&lasti, p + l->frameobj_lasti, sizeof lasti);
+        uint64_t back = j + 1 < depth ? s->raw[j + 1].addr : 0;
+        if (sg_u64(p, l->frameobj_code) != f->code ||
+            sg_u64(p, l->frameobj_globals) != f->globals ||
+            (uint64_t)(int64_t)lasti != f->position || sg_u64(p, l->frameobj_back) != back)
+            return 0;
+    }
+    return 1;
+}
+
+/* 3.9/3.10: remembers the newest frames' addresses, which the next rounds'
+ * top parts copy too: a call-heavy top reuses a few frame objects (each
+ * code's spare frame, the free list) whatever its depth at the moment. */
+static void sg_note_recent_tops(sg_slot *slot, const sg_raw_frame *raw, uint32_t depth)
+{
+    slot->fo_flat = 0;
+    for (uint32_t i = 0; i < depth && i < 2; i++) {
+        if (sg_among(slot->fo_recent, slot->fo_nrecent, raw[i].addr))
+            continue;
+        slot->fo_recent[slot->fo_recent_next] = raw[i].addr;
+        slot->fo_recent_next = (slot->fo_recent_next + 1) % SG_FO_RECENT;
+        if (slot->fo_nrecent < SG_FO_RECENT)
+            slot->fo_nrecent++;
+    }
+}
+
 /* Did the stack hold still while it was read? See the file comment. With
  * `read_more`, the walk read frames after the re-reads: then only a fresh
  * re-read, after everything, can say. */
@@ -618,10 +789,23 @@ static int sg_emit_thread(sg_sampler *s, sg_slot *slot, uint64_t now_ns)
         slot->nhints = 0;
         return 0;
     }
-    if (!sg_stack_is_whole(s, slot, s->t->mem->syscalls != reads_before)) {
+    if (!sg_stack_is_whole(s, slot, s->t->mem->syscalls != reads_before) ||
+        (slot->fo_split && !sg_fo_parts_agree(s, slot, depth))) {
+        /* 3.9/3.10: a stack with no hints yet, or whose lower part changed,
+         * would be read frame by frame, or all in one part, until a read is
+         * whole: too long a window for a deep stack whose top is busy. The
+         * frames this walk found are a good guess at where they are; the
+         * checks, not the guess, decide what is whole. */
+        if (s->t->layout->frame_era == SG_ERA_FRAME_OBJECT && (!slot->nhints || slot->fo_flat)) {
+            sg_keep_hints(slot, s->raw, depth);
+            slot->fo_flat = 0;
+            slot->fo_slow_lo = slot->fo_slow_hi = 0; /* no slow part read for these hints */
+        }
         slot->torn = 1;
         return SG_EMIT_TORN;
     }
+    if (s->t->layout->frame_era == SG_ERA_FRAME_OBJECT)
+        sg_note_recent_tops(slot, s->raw, depth);
     sg_keep_hints(slot, s->raw, depth);
     if ((rc = sg_resolve_frames(s, slot, depth)) != 0) {
         if (rc == -ENOMEM)
@@ -646,13 +830,19 @@ static int sg_emit_thread(sg_sampler *s, sg_slot *slot, uint64_t now_ns)
 static int sg_read_thread_again(sg_sampler *s, sg_slot *slot)
 {
     const sg_layout *l = s->t->layout;
-    int rc = sg_sampler_reserve_reqs(s, 1 + SG_SPEC_MAX_FIXED + slot->nchunks + slot->nhints);
+    int rc = sg_sampler_reserve_reqs(s, 1 + SG_SPEC_MAX_FIXED + slot->nchunks + slot->nhints +
+                                            slot->fo_nrecent);
     if (rc)
         return rc;
-    sg_copies_reset(&s->copies);
+    /* 3.9/3.10: the slow part read last time stands (see "Frame objects"). */
+    int keep_slow = slot->fo_split && !slot->fo_flat && slot->fo_slow_lo < slot->fo_slow_hi;
+    if (keep_slow)
+        sg_copies_keep(&s->copies, slot->fo_slow_lo, slot->fo_slow_hi);
+    else
+        sg_copies_reset(&s->copies);
     size_t k = 0;
     s->reqs[k++] = (sg_copy_request){slot->tstate, (size_t)l->tstate_size};
-    sg_plan_spec_thread(s, slot, 1, &k);
+    sg_plan_spec_thread(s, slot, 1, !keep_slow, &k);
     sg_plan_spec_last(s, slot, &k);
     if ((rc = sg_copies_fetch(&s->copies, s->reqs, k, s->offs)) != 0)
         return rc;
@@ -669,9 +859,8 @@ static int sg_read_thread_again(sg_sampler *s, sg_slot *slot)
 /* Gives a torn thread SG_TORN_RETRIES more tries; counts it torn if all fail. */
 static int sg_retry_torn(sg_sampler *s, sg_slot *slot, uint64_t now_ns)
 {
-    int retries =
-        s->t->layout->frame_era == SG_ERA_FRAME_OBJECT ? SG_TORN_RETRIES_FO : SG_TORN_RETRIES;
-    for (int attempt = 0; attempt < retries; attempt++) {
+    for (int attempt = 0; attempt < (slot->fo_split ? SG_TORN_RETRIES_TOP : SG_TORN_RETRIES);
+         attempt++) {
         int rc = sg_read_thread_again(s, slot);
         if (rc == -EAGAIN || rc == -EFAULT)
             break;

@@ -18,14 +18,19 @@
 #define SG_MAX_THREADS 4096
 #define SG_MAX_CHUNKS  32
 #define SG_MAX_HINTS   1024
+#define SG_FO_TOP      6 /* 3.9/3.10: at most this many frames (and recent ones) in the top part */
+#define SG_FO_RECENT   8 /* 3.9/3.10: recent top-frame addresses remembered */
 
 /* Indices into a batch's requests of one thread's speculative reads
  * (SG_SPEC_NONE when absent): its _PyCFrame pointer, the top part of its
  * chunk, the re-read of its frame pointer right after that, and the last
- * re-read (the same index as `check` when nothing is read after it). */
+ * re-read (the same index as `check` when nothing is read after it).
+ * 3.9/3.10: `slow`..`slow_end` are the frame objects read before the top
+ * part, `first` the read of the frame pointer the walk starts from. */
 #define SG_SPEC_NONE SIZE_MAX
 typedef struct sg_spec_plan {
     size_t cframe, cframe_alt, top, check, last;
+    size_t slow, slow_end, first;
 } sg_spec_plan;
 
 /* One frame of a thread's last emitted stack and what it resolved to
@@ -56,6 +61,16 @@ typedef struct sg_slot {
     uint32_t nhints;
     uint64_t frame_loc; /* where the frame pointer lives (re-read to catch tears) */
     int walked;         /* walked last round */
+    /* 3.9/3.10 (frame objects; see sampler.c, "Frame objects"): addresses
+     * recently seen at the top of the stack, which the top part copies too
+     * (a call reuses the frame object a return just freed), and this
+     * round's top part: its frames and where their copies landed. */
+    uint64_t fo_recent[SG_FO_RECENT];
+    uint32_t fo_nrecent, fo_recent_next;
+    uint32_t fo_split;   /* this round's stack is read in two parts, split after that many hints */
+    int fo_flat;         /* its last stack read in two parts did not agree: read in one */
+    size_t fo_first_off; /* the frame pointer read right before the top part */
+    size_t fo_slow_lo, fo_slow_hi; /* where the slow part's copies lie in the arena */
     /* Its last emitted stack, oldest frame first: frames that are the same
      * this round (the same code, globals and position, with the code cache
      * at the same generation) reuse their answers instead of a lookup. */

@@ -128,6 +128,37 @@ static void test_failed_merge_loses_only_the_unreadable(void **state)
     assert_bytes(f, offs[2], p, 8);
 }
 
+/* A retry keeps the slow part's copies and reads the top part again: the
+ * kept copies keep their bytes and offsets, the rest are forgotten, and a
+ * lookup of what was read since a point in the arena finds only the new
+ * copies, even where an old one covers the same address. */
+static void test_kept_copies_and_copies_since(void **state)
+{
+    fixture *f = *state;
+    uint8_t *p = f->page;
+    sg_copy_request first[] = {{addr_of(p + 2048), 64}, {addr_of(p + 64), 8}};
+    size_t offs[2];
+    assert_int_equal(sg_copies_fetch(&f->copies, first, 2, offs), 0);
+    assert_int_equal(f->copies.n, 2);
+    sg_copies_keep(&f->copies, offs[0], offs[0] + 64); /* the "slow part" */
+    assert_int_equal(f->copies.n, 1);
+    assert_bytes(f, offs[0], p + 2048, 64);
+    assert_null(sg_copies_find(&f->copies, addr_of(p + 64), 8));
+
+    p[2048] ^= 0xff; /* the memory changes before the next read */
+    sg_copy_request again[] = {{addr_of(p + 2048), 8}};
+    size_t off;
+    assert_int_equal(sg_copies_fetch(&f->copies, again, 1, &off), 0);
+    const uint8_t *fresh = sg_copies_find_since(&f->copies, off, addr_of(p + 2048), 8);
+    assert_ptr_equal(fresh, sg_copies_at(&f->copies, off));
+    assert_int_equal(fresh[0], p[2048]);
+    /* the kept copy still has the old byte, and is not "since" */
+    assert_int_equal(sg_copies_at(&f->copies, offs[0])[0], (uint8_t)(p[2048] ^ 0xff));
+    assert_null(sg_copies_find_since(&f->copies, off, addr_of(p + 2056), 8));
+    assert_non_null(sg_copies_find(&f->copies, addr_of(p + 2056), 8));
+    p[2048] ^= 0xff;
+}
+
 static void test_many_requests_span_batches(void **state)
 {
     fixture *f = *state;
@@ -215,6 +246,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_failed_merge_loses_only_the_unreadable, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_kept_copies_and_copies_since, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_requests_span_batches, setup, teardown),
         cmocka_unit_test(test_thread_cpu_tells_spinning_from_sleeping),
     };
