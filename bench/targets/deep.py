@@ -9,12 +9,17 @@ leaf, unwinding, and starting again with another height. So every sample sees
 
 and the frames near the top are pushed and popped thousands of times a second:
 the hard case for a sampler that reads a stack while it changes. Prints "ready"
-once the full depth is reached. Used by bench/deep.
+once the full depth is reached. Used by bench/deep, and (with SECONDS, after
+which it exits) by tests/integration/test_record.py.
+
+Usage: deep.py [DEPTH [SECONDS]]
 """
 
 import sys
+import time
 
 DEPTH = int(sys.argv[1]) if len(sys.argv) > 1 else 500
+SECONDS = float(sys.argv[2]) if len(sys.argv) > 2 else None
 
 
 def wiggle(levels, spins):
@@ -28,10 +33,12 @@ def wiggle(levels, spins):
 
 def churn():
     state = 12345
-    while True:
-        # An inline generator: the random module would add frames of its own.
-        state = (state * 1103515245 + 12345) & 0x7FFFFFFF
-        wiggle(1 + state % 6, 20 + (state >> 8) % 80)
+    deadline = time.monotonic() + SECONDS if SECONDS is not None else None
+    while deadline is None or time.monotonic() < deadline:
+        for _ in range(200):
+            # An inline generator: the random module would add frames of its own.
+            state = (state * 1103515245 + 12345) & 0x7FFFFFFF
+            wiggle(1 + state % 6, 20 + (state >> 8) % 80)
 
 
 def deep(remaining):

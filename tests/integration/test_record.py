@@ -404,33 +404,6 @@ def test_call_heavy_code_is_not_torn_away(spyglass, python, tmp_path):
 
 # --- a deep stack whose top never holds still -----------------------------------
 
-BUSY_TOP = '''
-import sys, time
-
-def wiggle(levels, spins):
-    if levels > 1:
-        return wiggle(levels - 1, spins)
-    x = 0
-    for i in range(spins):
-        x += i
-    return x
-
-def churn(deadline):
-    state = 12345
-    while time.monotonic() < deadline:
-        for _ in range(200):
-            state = (state * 1103515245 + 12345) & 0x7FFFFFFF
-            wiggle(1 + state % 6, 20 + (state >> 8) % 80)
-
-def deep(remaining, deadline):
-    if remaining > 1:
-        return deep(remaining - 1, deadline)
-    churn(deadline)
-
-sys.setrecursionlimit(1000)
-deep(300, time.monotonic() + float(sys.argv[1]))
-'''
-
 
 def test_deep_stack_with_a_busy_top_is_read_whole(spyglass, python, tmp_path):
     """300 frames that hold still under a top that calls and returns every
@@ -438,9 +411,8 @@ def test_deep_stack_with_a_busy_top_is_read_whole(spyglass, python, tmp_path):
     dropped, and few are dropped: on 3.9/3.10 (frame objects) the top part
     is re-read alone when it moved, the lower frames kept (sampler.c, "Frame
     objects"); before that, over 80% of these stacks were dropped there."""
-    script = tmp_path / "busy_top.py"
-    script.write_text(BUSY_TOP)
-    run = launch(spyglass, python, tmp_path, str(script), [harness.duration(1.5)])
+    script = harness.REPO / "bench" / "targets" / "deep.py"
+    run = launch(spyglass, python, tmp_path, str(script), [300, harness.duration(1.5)])
     summary = run.check(0)
     samples = run.samples()
     in_churn = total(samples, lambda s: "churn" in s.functions())
@@ -449,7 +421,7 @@ def test_deep_stack_with_a_busy_top_is_read_whole(spyglass, python, tmp_path):
         names = list(s.functions())
         if "churn" in names:
             at = names.index("churn")
-            assert names[at - 300:at] == ["deep"] * 300 and names[:at - 300] == ["<module>"], \
+            assert names[at - 300:at] == ["deep"] * 300 and names[:at - 300] == ["<module>", "main"], \
                 f"cut or wrong stack: {names[:4]}...{names[at - 3:]}"
             assert set(names[at + 1:]) <= {"wiggle"}, names[at:]
     limit = 0.10 if harness.SANITIZED else 0.03
