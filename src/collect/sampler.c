@@ -326,6 +326,7 @@ static void sg_plan_spec_thread(sg_sampler *s, sg_slot *slot, int read_cframe, i
     p->cframe = p->cframe_alt = p->top = p->check = p->last = SG_SPEC_NONE;
     p->slow = p->slow_end = p->first = SG_SPEC_NONE;
     slot->top_lo = slot->top_hi = 0;
+    slot->fo_split = 0; /* until sg_plan_spec_frame_objects says otherwise */
     if (read_cframe && l->frame_era == SG_ERA_CFRAME && slot->cframe) {
         /* A thread whose C code calls back into Python (sum() over a
          * generator, a callback) flips between two _PyCFrames on its C
