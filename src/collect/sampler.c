@@ -253,6 +253,15 @@ static int sg_mostly_falling(const uint64_t *a, uint32_t n)
     return falls * 2 > n;
 }
 
+/* Pushes requests for frames h[0..n), in the order that lets neighbours
+ * share a range (see sg_mostly_falling). */
+static void sg_push_frames(sg_copy_request *r, size_t *k, const uint64_t *h, uint32_t n, size_t len)
+{
+    int falling = sg_mostly_falling(h, n);
+    for (uint32_t i = 0; i < n; i++)
+        r[(*k)++] = (sg_copy_request){falling ? h[n - 1 - i] : h[i], len};
+}
+
 /* 3.9/3.10: a thread's frame objects as last round found them (its hints,
  * newest first), in the order "Frame objects" (above) explains. Without
  * `with_slow` the slow part is left out: a retry keeps the one it has. */
@@ -265,49 +274,28 @@ static void sg_plan_spec_frame_objects(sg_sampler *s, sg_slot *slot, int with_sl
      * seen at the top (those that come and go), at least one; a shallow
      * stack, or one whose slow part did not hold last time, is all top. */
     int split = slot->nhints > SG_FO_TOP && !slot->fo_flat;
-    uint32_t ntop = 0;
+    uint32_t ntop = split ? 0 : slot->nhints;
     while (split && ntop < SG_FO_TOP &&
            sg_among(slot->fo_recent, slot->fo_nrecent, slot->hints[ntop]))
         ntop++;
     if (split && ntop == 0)
         ntop = 1;
-    if (split && with_slow) {
-        uint32_t rest = slot->nhints - ntop;
-        const uint64_t *h = slot->hints + ntop;
-        int falling = sg_mostly_falling(h, rest);
-        p->slow = *k;
-        for (uint32_t i = 0; i < rest; i++)
-            r[(*k)++] = (sg_copy_request){falling ? h[rest - 1 - i] : h[i], len};
-        p->slow_end = *k;
-    }
     slot->fo_split = split ? ntop : 0;
-    if (!split) {
-        /* One part, all of it between the two reads of the pointer. */
-        p->first = *k;
-        r[(*k)++] = (sg_copy_request){slot->frame_loc, 8};
-        p->top = *k;
-        int falling = sg_mostly_falling(slot->hints, slot->nhints);
-        for (uint32_t i = 0; i < slot->nhints; i++)
-            r[(*k)++] = (sg_copy_request){
-                falling ? slot->hints[slot->nhints - 1 - i] : slot->hints[i], len};
-        for (uint32_t i = 0; i < slot->fo_nrecent; i++)
-            if (!sg_among(slot->hints, slot->nhints, slot->fo_recent[i]))
-                r[(*k)++] = (sg_copy_request){slot->fo_recent[i], len};
-        p->check = p->last = *k;
-        r[(*k)++] = (sg_copy_request){slot->frame_loc, 8};
-        return;
+    if (split && with_slow) {
+        p->slow = *k;
+        sg_push_frames(r, k, slot->hints + ntop, slot->nhints - ntop, len);
+        p->slow_end = *k;
     }
     p->first = *k;
     r[(*k)++] = (sg_copy_request){slot->frame_loc, 8};
     p->top = *k;
-    for (uint32_t i = 0; i < ntop; i++)
-        r[(*k)++] = (sg_copy_request){slot->hints[i], len};
+    sg_push_frames(r, k, slot->hints, ntop, len);
     for (uint32_t i = 0; i < slot->fo_nrecent; i++)
         if (!sg_among(slot->hints, ntop, slot->fo_recent[i]))
             r[(*k)++] = (sg_copy_request){slot->fo_recent[i], len};
-    /* In address order, so that neighbours (one size class of the
-     * allocator, one page) share a range: the top part is short. */
-    for (size_t i = p->top + 1; i < *k; i++)
+    /* A split top part is a few frames scattered over the heap: in address
+     * order, those of one size class and page share a range. */
+    for (size_t i = p->top + 1; split && i < *k; i++)
         for (size_t j = i; j > p->top && r[j - 1].addr > r[j].addr; j--) {
             sg_copy_request t = r[j];
             r[j] = r[j - 1];
@@ -689,7 +677,6 @@ static int sg_fo_parts_agree(sg_sampler *s, sg_slot *slot, uint32_t depth)
  * code's spare frame, the free list) whatever its depth at the moment. */
 static void sg_note_recent_tops(sg_slot *slot, const sg_raw_frame *raw, uint32_t depth)
 {
-    slot->fo_flat = 0;
     for (uint32_t i = 0; i < depth && i < 2; i++) {
         if (sg_among(slot->fo_recent, slot->fo_nrecent, raw[i].addr))
             continue;
@@ -805,8 +792,10 @@ static int sg_emit_thread(sg_sampler *s, sg_slot *slot, uint64_t now_ns)
         slot->torn = 1;
         return SG_EMIT_TORN;
     }
-    if (s->t->layout->frame_era == SG_ERA_FRAME_OBJECT)
+    if (s->t->layout->frame_era == SG_ERA_FRAME_OBJECT) {
+        slot->fo_flat = 0; /* a whole read: the hints are fresh */
         sg_note_recent_tops(slot, s->raw, depth);
+    }
     sg_keep_hints(slot, s->raw, depth);
     if ((rc = sg_resolve_frames(s, slot, depth)) != 0) {
         if (rc == -ENOMEM)
