@@ -122,11 +122,17 @@ class Tmux:
         self.tmux("resize-window", "-t", self.target, "-x", str(width), "-y", str(height))
 
     def wait_for(self, pred, what: str, limit: float = 10) -> Screen:
+        """The first settled screen that satisfies pred. Settled: two captures
+        50 ms apart agree. A capture can land while top is halfway through a
+        redraw, and then shows the new table's first rows above the old
+        one's last (a CI run saw a name-sorted table end in "main, cold_b")."""
         deadline = time.monotonic() + harness.timeout(limit)
+        last = None
         while True:
             screen = self.screen()
-            if pred(screen):
+            if pred(screen) and last is not None and screen.text == last.text:
                 return screen
+            last = screen
             if time.monotonic() > deadline:
                 raise AssertionError(f"not within {limit} s: {what}\n--- screen ---\n{screen.text}")
             time.sleep(0.05)
