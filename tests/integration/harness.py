@@ -368,6 +368,18 @@ def cpu_ticks(pid: int) -> int:
     return int(fields[11]) + int(fields[12])
 
 
+def assert_keeps_running(pid: int, after: str) -> None:
+    """The process still runs: not stopped, and it gains CPU time. A loaded
+    machine (the suite under ASan beside other work) can leave a busy target
+    without a clock tick for 0.3 s, so the wait is up to a few seconds."""
+    assert process_state(pid) not in ("T", "t"), f"the target was left stopped after {after}"
+    before = cpu_ticks(pid)
+    deadline = time.monotonic() + timeout(3)
+    while cpu_ticks(pid) == before:
+        assert time.monotonic() < deadline, f"the target no longer runs after {after}"
+        time.sleep(0.05)
+
+
 def wait_task_state(pid: int, tid: int, states: str, limit: float = 10) -> None:
     deadline = time.monotonic() + timeout(limit)
     while time.monotonic() < deadline:
