@@ -69,6 +69,27 @@
  * part were not all copied since that first read (its lower part changed) is read in one part, the
  * pointer holding across all of it, until a read is whole again and the hints are fresh.
  *
+ * Top part (3.11+). Its copy is the window the pointer must hold still
+ * through, so it is small: the frames within SG_TOP_BYTES of last round's
+ * top plus SG_SPEC_SLACK above it for calls made since (bench/deep's top,
+ * up to seven frames, churns within ~1 KiB). Measured on bench/deep's
+ * target (3 s at 1 kHz, load ~2.5): with 4 KiB + 2 KiB, 50-70% of first
+ * reads on 3.13 saw the pointer move across the top part; with 1 KiB + 1
+ * KiB about 25-60% (the range is the load). Smaller still (512) lets the
+ * pointer leave the part between rounds, and the read is torn the other
+ * way. A stack under SG_TOP_BYTES + SG_SLOW_MIN (~6 KiB, ~60 frames) stays
+ * one part, as before: a split costs a range and a re-read. A stack read
+ * in two parts gets SG_TORN_RETRIES_TOP full retries: its tears cost more
+ * but are paid by that thread only.
+ *
+ * Why a chunk's retry re-reads its slow part too. Keeping the slow part's
+ * copies and re-reading only the pointer and top part (as frame objects
+ * do) was tried: each retry then came a few microseconds after the torn
+ * read, inside the same burst of calls, and failed 80-85% of the time
+ * against 60-70% for a full re-read, whose slow part spaces the tries;
+ * more torn stacks were dropped (30-50 against 0-1 of 3000), for a cost
+ * per round a quarter lower. The drop matters more.
+ *
  * Cost, measured (thread CPU, 2-vCPU KVM guest): process_vm_readv costs
  * ~1.5 us plus ~0.3 us per range (each range is a page-table walk and a
  * page pin), so a round keeps its ranges few: a shallow stack is one range
@@ -85,11 +106,11 @@
 #include "collect/sampler_internal.h"
 
 #define SG_DEFAULT_MAX_DEPTH 16384
-#define SG_SPEC_SLACK        2048 /* bytes read past last round's chunk use */
-#define SG_TOP_BYTES         4096 /* the fast-changing top of a chunk, copied first */
-#define SG_SLOW_MIN          2048 /* a slow part smaller than this goes with the top part */
+#define SG_SPEC_SLACK        1024 /* bytes read past last round's chunk use: see "Top part" */
+#define SG_TOP_BYTES         1024 /* the fast-changing top of a chunk, copied first */
+#define SG_SLOW_MIN          5120 /* a slow part smaller than this goes with the top part */
 #define SG_TORN_RETRIES      12   /* see "Why so many retries" */
-#define SG_TORN_RETRIES_TOP  24   /* 3.9/3.10, re-reading only a top part: see "Frame objects" */
+#define SG_TORN_RETRIES_TOP  24   /* a stack read in two parts: see "Frame objects", "Top part" */
 #define SG_EMIT_TORN         1    /* sg_emit_thread: the stack was torn, nothing emitted */
 
 static void sg_sampler_announce_code(void *ctx, const sg_code_info *info)
@@ -846,11 +867,12 @@ static int sg_read_thread_again(sg_sampler *s, sg_slot *slot)
     return slot->walk ? sg_read_missing(s, slot, 1, k) : -EAGAIN;
 }
 
-/* Gives a torn thread SG_TORN_RETRIES more tries; counts it torn if all fail. */
+/* Gives a torn thread SG_TORN_RETRIES more tries (SG_TORN_RETRIES_TOP for
+ * a stack read in two parts); counts it torn if all fail. */
 static int sg_retry_torn(sg_sampler *s, sg_slot *slot, uint64_t now_ns)
 {
-    for (int attempt = 0; attempt < (slot->fo_split ? SG_TORN_RETRIES_TOP : SG_TORN_RETRIES);
-         attempt++) {
+    int tries = slot->fo_split || slot->top_split ? SG_TORN_RETRIES_TOP : SG_TORN_RETRIES;
+    for (int attempt = 0; attempt < tries; attempt++) {
         int rc = sg_read_thread_again(s, slot);
         if (rc == -EAGAIN || rc == -EFAULT)
             break;
