@@ -233,7 +233,8 @@ static int string_const(string_out *s, const char *text, int64_t *index)
         return string_ref(s, id, index);
     uint32_t at;
     int rc = string_push(s, text, &at);
-    *index = at;
+    if (rc == 0)
+        *index = at;
     return rc;
 }
 

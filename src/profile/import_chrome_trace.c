@@ -329,7 +329,7 @@ static int read_events(importer *im, const char *path)
     size_t n = 0;
     while (rc == 0 && (rc = sg_json_in_next(&im->in, ']', &n, path)) == 1) {
         char element[64];
-        snprintf(element, sizeof element, "%s[%zu]", path, n - 1);
+        sg_json_in_element_path(element, sizeof element, path, n - 1);
         if (n - 1 >= UINT32_MAX)
             return sg_json_in_fail(&im->in, SG_PROFILE_ELIMIT, "%s: too many events", element);
         json_t *ev = sg_json_in_value(&im->in, element);

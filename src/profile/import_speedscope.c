@@ -403,7 +403,7 @@ static int read_elements(importer *im, ss_profile *sp, const char *path,
     size_t n = 0;
     while (rc == 0 && (rc = sg_json_in_next(&im->in, ']', &n, path)) == 1) {
         char element[PATH_MAX_LEN + 24];
-        snprintf(element, sizeof element, "%s[%zu]", path, n - 1);
+        sg_json_in_element_path(element, sizeof element, path, n - 1);
         rc = one(im, sp, element);
         if ((n & 0xffff) == 0)
             report_progress(im);

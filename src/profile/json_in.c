@@ -146,6 +146,13 @@ int sg_json_in_next(sg_json_in *in, char close, size_t *count, const char *path)
     return 1;
 }
 
+void sg_json_in_element_path(char *dst, size_t cap, const char *path, size_t index)
+{
+    int n = snprintf(dst, cap, "%s[%zu]", path, index);
+    if (n >= 0 && (size_t)n >= cap && cap > 4)
+        memcpy(dst + cap - 4, "...", 4);
+}
+
 json_t *sg_json_in_value(sg_json_in *in, const char *path)
 {
     if (sg_json_in_peek(in) == -1) {

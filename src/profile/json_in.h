@@ -75,6 +75,11 @@ int sg_json_in_next(sg_json_in *in, char close, size_t *count, const char *path)
  */
 int sg_json_in_key(sg_json_in *in, char *buf, size_t buflen, const char *path);
 
+/* Writes "path[index]" into dst, the name errors give an array's element.
+ * A name longer than cap ends in "..." rather than failing: it only labels
+ * a message. */
+void sg_json_in_element_path(char *dst, size_t cap, const char *path, size_t index);
+
 /* Parse the next value with jansson (NULL on error, which is recorded). */
 json_t *sg_json_in_value(sg_json_in *in, const char *path);
 

@@ -478,7 +478,7 @@ static int parse_object(parser *p, int depth, uint32_t *out)
         v->u.i = 1;
         break;
     case TYPE_INT: {
-        int32_t n;
+        int32_t n = 0; /* stays 0 when the read fails, which rc reports */
         rc = read_i32(p, start, "an int", &n);
         v->u.i = n;
         break;

@@ -128,7 +128,7 @@ static int sg_dc_lines(char **cursor)
     char *list = strdup(offsets);
     int firstout = 1;
     for (tok = list ? strtok_r(list, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save)) {
-        long long off;
+        long long off = 0; /* validated above: the parse cannot fail here */
         sg_dc_parse_long(tok, INT32_MIN, INT32_MAX, &off);
         int line = sg_linetable_line((int)format, table, len, (int)first_line, (int32_t)off);
         printf(firstout ? "%d" : ",%d", line);
