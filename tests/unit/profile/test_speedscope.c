@@ -2,7 +2,8 @@
  * test_speedscope.c — the speedscope importer and exporter: round trips of
  * generated profiles, files written by py-spy and by speedscope itself
  * (tests/fixtures/json), evented profiles with unbalanced events, errors
- * that name the JSON path, and a file cut at every byte.
+ * that name the JSON path (cut with "..." when long), and a file cut at
+ * every byte.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include "json_test_util.h"
 #include "profile/export_speedscope.h"
 #include "profile/import_speedscope.h"
+#include "profile/json_in.h"
 
 static sg_profile *import_text(const char *text, char *err, size_t errlen)
 {
@@ -298,6 +300,18 @@ static void test_errors_name_the_path(void **state)
     expect_error("[1,2]", "expected an object");
 }
 
+/* An element's path fits its buffer or is cut with "...", never overrun. */
+static void test_element_path_is_cut(void **state)
+{
+    (void)state;
+    char small[16], roomy[64];
+    sg_json_in_element_path(roomy, sizeof roomy, "profiles[0].samples", 12);
+    assert_string_equal(roomy, "profiles[0].samples[12]");
+    sg_json_in_element_path(small, sizeof small, "profiles[0].samples", 12);
+    assert_int_equal(strlen(small), sizeof small - 1);
+    assert_string_equal(small, "profiles[0]....");
+}
+
 /* Every prefix of a real file either loads or fails with an offset. */
 static void test_cut_anywhere(void **state)
 {
@@ -340,6 +354,7 @@ int main(void)
         cmocka_unit_test(test_evented_unbalanced),
         cmocka_unit_test(test_units_and_kinds),
         cmocka_unit_test(test_errors_name_the_path),
+        cmocka_unit_test(test_element_path_is_cut),
         cmocka_unit_test(test_cut_anywhere),
         cmocka_unit_test(test_detect),
     };
