@@ -72,9 +72,10 @@
  * and keeps the slow part's copies, so it costs about what a shallow
  * stack's read costs, and more of them are taken (SG_TORN_RETRIES_TOP):
  * scattered frame objects make a top part of several ranges, a window
- * that a busy top holds still through about one time in three. A stack whose frames above the lower
- * part were not all copied since that first read (its lower part changed) is read in one part, the
- * pointer holding across all of it, until a read is whole again and the hints are fresh.
+ * that a busy top holds still through about one time in three. A stack
+ * whose frames above the lower part were not all copied since that first
+ * read (its lower part changed) is read in one part, the pointer holding
+ * across all of it, until a read is whole again and the hints are fresh.
  *
  * Top part (3.11+). Its copy is the window the pointer must hold still
  * through, so it is small: the frames within SG_TOP_BYTES of last round's
