@@ -52,6 +52,7 @@ _Static_assert(sizeof(sg_code_entry) == 128, "a slot is two cache lines");
 typedef struct sg_code_cold {
     uint64_t file_addr, name_addr, linetable_addr;
     int32_t first_line;
+    bool generator; /* a generator's, coroutine's or async generator's code */
     uint32_t linetable_len;
     uint8_t *linetable; /* NULL once its slot went to another code object */
 } sg_code_cold;
@@ -230,7 +231,8 @@ static bool sg_header_matches(const sg_layout *l, const sg_code_cold *e, const u
     return sg_load_u64(head, l->code_filename) == e->file_addr &&
            sg_load_u64(head, name_off) == e->name_addr &&
            sg_load_u64(head, l->code_linetable) == e->linetable_addr &&
-           sg_load_i32(head, l->code_firstlineno) == e->first_line;
+           sg_load_i32(head, l->code_firstlineno) == e->first_line &&
+           ((sg_load_i32(head, l->code_flags) & l->co_generator_mask) != 0) == e->generator;
 }
 
 static int sg_add_info(sg_code_cache *c, char *file, char *name, const sg_code_cold *cold,
@@ -272,6 +274,7 @@ static int sg_code_load(sg_code_cache *c, sg_code_entry *e, uint64_t addr, const
         .name_addr = sg_load_u64(head, name_off),
         .linetable_addr = sg_load_u64(head, l->code_linetable),
         .first_line = sg_load_i32(head, l->code_firstlineno),
+        .generator = (sg_load_i32(head, l->code_flags) & l->co_generator_mask) != 0,
     };
     uint32_t code_units = 0;
     if (l->code_code_adaptive != SG_LAYOUT_ABSENT) {
@@ -395,6 +398,11 @@ uint64_t sg_code_cache_generation(const sg_code_cache *c)
 const sg_code_info *sg_code_cache_info(const sg_code_cache *c, uint32_t id)
 {
     return id < c->ninfos ? &c->infos[id] : NULL;
+}
+
+bool sg_code_cache_is_generator(const sg_code_cache *c, uint32_t id)
+{
+    return id < c->ninfos && c->colds[id].generator;
 }
 
 void sg_code_cache_counts(const sg_code_cache *c, uint64_t *misses, uint64_t *revalidations)

@@ -24,6 +24,7 @@
 #ifndef SG_COLLECT_CODE_CACHE_H
 #define SG_COLLECT_CODE_CACHE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -63,6 +64,11 @@ uint64_t sg_code_cache_generation(const sg_code_cache *cache);
 
 /* The info of an id resolved before, or NULL. */
 const sg_code_info *sg_code_cache_info(const sg_code_cache *cache, uint32_t id);
+
+/* Whether an id resolved before runs for a generator, a coroutine or an
+ * async generator (its co_flags say so): such code never runs at the
+ * bottom of a thread's stack, the sampler's last check of a chain's root. */
+bool sg_code_cache_is_generator(const sg_code_cache *cache, uint32_t id);
 
 /* How many code objects were read (misses) and re-validated. */
 void sg_code_cache_counts(const sg_code_cache *cache, uint64_t *misses, uint64_t *revalidations);

@@ -183,9 +183,11 @@ typedef struct sg_layout {
     int32_t long_non_size_bits;    /* 3.12+: lv_tag bits below the digit count */
 
     /* Read by the sampler, added after the tables above. */
-    int32_t chunk_top;        /* _PyStackChunk.top (3.11+): used size of an older chunk */
-    int32_t frameobj_globals; /* PyFrameObject.f_globals (3.9/3.10) */
-    int32_t iframe_globals;   /* _PyInterpreterFrame.f_globals (3.11+) */
+    int32_t chunk_top;         /* _PyStackChunk.top (3.11+): used size of an older chunk */
+    int32_t frameobj_globals;  /* PyFrameObject.f_globals (3.9/3.10) */
+    int32_t iframe_globals;    /* _PyInterpreterFrame.f_globals (3.11+) */
+    int32_t code_flags;        /* PyCodeObject.co_flags (int) */
+    int32_t co_generator_mask; /* CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR */
 } sg_layout;
 
 /* The layout for a minor version (0x030900f0 → 3.9), or NULL if unsupported. */

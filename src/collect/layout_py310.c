@@ -112,4 +112,6 @@ const sg_layout sg_layout_py310 = {
     .chunk_top = SG_LAYOUT_ABSENT,
     .frameobj_globals = 48,
     .iframe_globals = SG_LAYOUT_ABSENT,
+    .code_flags = 36,
+    .co_generator_mask = 672,
 };

@@ -112,4 +112,6 @@ const sg_layout sg_layout_py311 = {
     .chunk_top = 16,
     .frameobj_globals = SG_LAYOUT_ABSENT,
     .iframe_globals = 8,
+    .code_flags = 48,
+    .co_generator_mask = 672,
 };

@@ -778,6 +778,13 @@ static int sg_resolve_frames(sg_sampler *s, sg_slot *slot, uint32_t depth)
         if (sg_code_cache_resolve(s->codes, r->code, r->globals, r->position, &m->ref.code_id,
                                   &m->ref.line) != 0)
             return -1;
+        /* The root runs no generator's code (see stack_walk.c, "Where a
+         * chain may end"): the walk's checks read fields of one frame copy,
+         * and a copy is not a snapshot when the copying CPU stalls inside
+         * it while the target recycles the frame; the code's flags do not
+         * change. A memo kept from last round passed this check then. */
+        if (j == 0 && sg_code_cache_is_generator(s->codes, m->ref.code_id))
+            return -1;
     }
     /* A lookup above that loaded or re-validated an entry moved the
      * generation on: the memo is then kept for nothing next round (its

@@ -16,11 +16,21 @@
  * therefore checked: it may not run for a generator (owner
  * FRAME_OWNED_BY_GENERATOR on 3.11+, f_gen set on 3.9/3.10; there frame
  * objects are recycled, so every frame but the newest must also be marked
- * as executing), and on 3.12+,
- * where every entry into the interpreter pushes an entry frame first, it
- * must be an entry frame. Anything else is a torn read. (A generator driven
- * from C with no Python frame below it, on 3.9-3.11, would be a true stack
- * ending at a generator; such a thread's stacks are dropped as torn.)
+ * as executing), and on 3.12+, where every entry into the interpreter
+ * pushes an entry frame first, it must be an entry frame. Anything else is
+ * a torn read. (A generator driven from C with no Python frame below it,
+ * on 3.9-3.11, would be a true stack ending at a generator; such a
+ * thread's stacks are dropped as torn.)
+ *
+ * The checks above read one copy of a frame, and a copy is not a snapshot:
+ * a CPU that stalls inside process_vm_readv's copy (an interrupt, a host
+ * taking the guest's vCPU) gives bytes from before and after. On 3.9 a
+ * generator frame that finished and was remade for the next generator of
+ * the same code (frame objects are cached per code object, so the address
+ * repeats) once read as no f_back, no f_gen and executing: one stack of
+ * just the generator in ~3,000 on a loaded CI machine. So the sampler also
+ * checks the root's code (sg_resolve_frames): a generator's code, by its
+ * co_flags, which never change, is never a root.
  *
  * Chains cannot loop on a live stack, but a torn read can make one (a
  * frame object freed and reused as its own caller's callee): Brent's cycle

@@ -169,7 +169,9 @@
     X(long_non_size_bits)                                                                          \
     X(chunk_top)                                                                                   \
     X(frameobj_globals)                                                                            \
-    X(iframe_globals)
+    X(iframe_globals)                                                                              \
+    X(code_flags)                                                                                  \
+    X(co_generator_mask)
 
 typedef struct sg_probe_field {
     const char *name;
@@ -405,6 +407,9 @@ static void sg_probe_code(sg_layout *l)
     l->code_filename = SG_OFF(PyCodeObject, co_filename);
     l->code_name = SG_OFF(PyCodeObject, co_name);
     l->code_firstlineno = SG_OFF(PyCodeObject, co_firstlineno);
+    l->code_flags = SG_OFF(PyCodeObject, co_flags);
+    l->co_generator_mask = CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR;
+    end = sg_probe_max(end, SG_END(PyCodeObject, co_flags));
     end = sg_probe_max(end, SG_END(PyCodeObject, co_filename));
     end = sg_probe_max(end, SG_END(PyCodeObject, co_name));
     end = sg_probe_max(end, SG_END(PyCodeObject, co_firstlineno));
