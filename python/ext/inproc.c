@@ -97,10 +97,10 @@ struct sg_inproc {
     uint32_t gen; /* window generation, >= 1 */
     uint32_t *code_gen;
     size_t cap_code_gen;
-    /* Code ids are below ncodes; those below codes_at_open were known
-     * before the current window opened, so only they may still need
-     * announcing to it (0: none, and samples skip the check). */
-    uint32_t ncodes, codes_at_open;
+    /* Code ids below codes_at_open were known before the current window
+     * opened, so only they may still need announcing to it (0: none, and
+     * samples skip the check). */
+    uint32_t codes_at_open;
     sg_inproc_thread *threads;
     size_t nthreads, cap_threads;
     sg_inproc_window *ring; /* finished windows, oldest at ring_head */
@@ -235,7 +235,7 @@ static void sg_recording_free(sg_inproc *ip)
     ip->cpu_state[0] = '\0';
     ip->nthreads = 0;
     ip->gen = 0;
-    ip->ncodes = ip->codes_at_open = 0; /* the next sampler numbers its codes from 0 */
+    ip->codes_at_open = 0; /* the next sampler numbers its codes from 0 */
 }
 
 /* ---- the sink ----------------------------------------------------------- */
@@ -263,8 +263,6 @@ static void sg_sink_code(void *ctx, const sg_code_info *info)
         return; /* samples with this code are dropped by the recorder */
     ip->rec_sink.code(ip->rec_sink.ctx, info);
     ip->code_gen[info->id] = ip->gen;
-    if (info->id >= ip->ncodes)
-        ip->ncodes = info->id + 1;
 }
 
 static void sg_sink_thread(void *ctx, const sg_thread_info *info)
@@ -350,7 +348,10 @@ static int sg_window_open(sg_inproc *ip, uint64_t t0)
     sg_fill_meta(ip, ip->cur);
     ip->cur_t0 = t0;
     ip->gen++;
-    ip->codes_at_open = ip->ncodes;
+    /* Ids are dense from 0; one whose code_gen slot could not be made
+     * (out of memory) has no slot to check, and its samples were dropped. */
+    uint32_t known = ip->sampler ? sg_sampler_code_count(ip->sampler) : 0;
+    ip->codes_at_open = known < ip->cap_code_gen ? known : (uint32_t)ip->cap_code_gen;
     for (size_t i = 0; i < ip->nthreads; i++)
         ip->rec_sink.thread(ip->rec_sink.ctx, &ip->threads[i].info);
     return 0;

@@ -395,6 +395,11 @@ uint64_t sg_code_cache_generation(const sg_code_cache *c)
     return c->generation;
 }
 
+uint32_t sg_code_cache_count(const sg_code_cache *c)
+{
+    return (uint32_t)c->ninfos;
+}
+
 const sg_code_info *sg_code_cache_info(const sg_code_cache *c, uint32_t id)
 {
     return id < c->ninfos ? &c->infos[id] : NULL;

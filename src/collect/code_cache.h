@@ -62,6 +62,9 @@ void sg_code_cache_new_epoch(sg_code_cache *cache);
  * answers per thread on that promise. */
 uint64_t sg_code_cache_generation(const sg_code_cache *cache);
 
+/* How many ids were given out: every id is below this. */
+uint32_t sg_code_cache_count(const sg_code_cache *cache);
+
 /* The info of an id resolved before, or NULL. */
 const sg_code_info *sg_code_cache_info(const sg_code_cache *cache, uint32_t id);
 

@@ -963,6 +963,11 @@ void sg_sampler_get_stats(const sg_sampler *s, sg_sampler_stats *stats)
     *stats = s->stats;
 }
 
+uint32_t sg_sampler_code_count(const sg_sampler *s)
+{
+    return sg_code_cache_count(s->codes);
+}
+
 const sg_code_info *sg_sampler_code_info(const sg_sampler *s, uint32_t code_id)
 {
     return sg_code_cache_info(s->codes, code_id);

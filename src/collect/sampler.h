@@ -96,6 +96,9 @@ void sg_sampler_get_stats(const sg_sampler *sampler, sg_sampler_stats *stats);
  * SG_THREAD_CPU_CLOCK to compare with how it read before. */
 void sg_sampler_set_thread_cpu_flags(sg_sampler *sampler, unsigned flags);
 
+/* How many code ids the sink has heard of: they are 0 to this minus one. */
+uint32_t sg_sampler_code_count(const sg_sampler *sampler);
+
 /* The file, name and first line of a code id the sink has heard of. */
 const sg_code_info *sg_sampler_code_info(const sg_sampler *sampler, uint32_t code_id);
 
