@@ -20,23 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "collect/code_cache.h"
 #include "collect/target.h"
-
-/* Waits (up to about 5 s) for the runtime to create its main interpreter. */
-static int sg_ck_find_interpreter(sg_target *t)
-{
-    struct timespec pause = {0, 10 * 1000 * 1000};
-    int rc = -EAGAIN;
-    for (int tries = 0; tries < 500 && rc == -EAGAIN; tries++) {
-        rc = sg_target_find_interpreter(t);
-        if (rc == -EAGAIN)
-            nanosleep(&pause, NULL);
-    }
-    return rc;
-}
+#include "driver_attach.h"
 
 /* The position of a code object's first instruction, in the units the
  * cache takes (f_lasti before 3.11, an instruction address from 3.11). */
@@ -49,7 +36,6 @@ static uint64_t sg_ck_first_position(const sg_layout *l, uint64_t code)
 
 int main(int argc, char **argv)
 {
-    char err[1024] = "";
     sg_target t;
     char *end = NULL;
 
@@ -57,20 +43,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: sg-code-kinds PID ADDR...\n");
         return 1;
     }
-    long pid = strtol(argv[1], &end, 10);
-    if (!end || *end != '\0' || pid <= 0) {
-        fprintf(stderr, "sg-code-kinds: bad pid '%s'\n", argv[1]);
+    if (sg_driver_attach("sg-code-kinds", argv[1], &t) != 0)
         return 1;
-    }
-    if (sg_target_attach((pid_t)pid, &t, err, sizeof err) != 0) {
-        fprintf(stderr, "sg-code-kinds: %s\n", err);
-        return 1;
-    }
-    int rc = sg_ck_find_interpreter(&t);
-    sg_code_cache *cache = rc == 0 ? sg_code_cache_new(&t, NULL, NULL) : NULL;
+    sg_code_cache *cache = sg_code_cache_new(&t, NULL, NULL);
     if (!cache) {
-        fprintf(stderr, "sg-code-kinds: no interpreter in process %ld: %s\n", pid,
-                rc ? strerror(-rc) : "out of memory");
+        fprintf(stderr, "sg-code-kinds: out of memory\n");
         sg_target_detach(&t);
         return 1;
     }

@@ -15,31 +15,17 @@
  * Invariant: a test tool, not on any hot path; the thread list it walks is
  * untrusted like everything else: the walk stops after SG_TNM_MAX_THREADS.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "collect/target.h"
 #include "collect/thread_names.h"
+#include "driver_attach.h"
 
 /* More thread states than any test target has; the walk stops there. */
 #define SG_TNM_MAX_THREADS 4096
-
-/* Waits (up to about 5 s) for the runtime to create its main interpreter. */
-static int sg_tnm_find_interpreter(sg_target *t)
-{
-    struct timespec pause = {0, 10 * 1000 * 1000};
-    int rc = -EAGAIN;
-    for (int tries = 0; tries < 500 && rc == -EAGAIN; tries++) {
-        rc = sg_target_find_interpreter(t);
-        if (rc == -EAGAIN)
-            nanosleep(&pause, NULL);
-    }
-    return rc;
-}
 
 /* Reads the thread ids of the interpreter's thread states into ids. */
 static int sg_tnm_thread_ids(sg_target *t, uint64_t *ids, size_t cap, size_t *n)
@@ -63,30 +49,16 @@ static int sg_tnm_thread_ids(sg_target *t, uint64_t *ids, size_t cap, size_t *n)
 
 int main(int argc, char **argv)
 {
-    char err[1024] = "";
     sg_target t;
-    char *end = NULL;
 
     if (argc != 2) {
         fprintf(stderr, "usage: sg-thread-names PID\n");
         return 1;
     }
-    long pid = strtol(argv[1], &end, 10);
-    if (!end || *end != '\0' || pid <= 0) {
-        fprintf(stderr, "sg-thread-names: bad pid '%s'\n", argv[1]);
+    if (sg_driver_attach("sg-thread-names", argv[1], &t) != 0)
         return 1;
-    }
-    int rc = sg_target_attach((pid_t)pid, &t, err, sizeof err);
-    if (rc != 0) {
-        fprintf(stderr, "sg-thread-names: %s\n", err);
-        return 1;
-    }
-    if ((rc = sg_tnm_find_interpreter(&t)) != 0) {
-        fprintf(stderr, "sg-thread-names: no interpreter in process %ld: %s\n", pid, strerror(-rc));
-        sg_target_detach(&t);
-        return 1;
-    }
 
+    int rc;
     uint64_t *ids = calloc(SG_TNM_MAX_THREADS, sizeof *ids);
     char(*names)[SG_THREAD_NAME_MAX] = calloc(SG_TNM_MAX_THREADS, sizeof *names);
     sg_thread_names *tn = sg_thread_names_new(&t);
