@@ -16,10 +16,8 @@
  * Invariant: a test tool, not on any hot path.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "collect/code_cache.h"
 #include "collect/target.h"
