@@ -77,6 +77,23 @@
  * read (its lower part changed) is read in one part, the pointer holding
  * across all of it, until a read is whole again and the hints are fresh.
  *
+ * Moved along the chain (3.9/3.10). Recursion calls every ~60 ns, so the
+ * pointer rarely reads the same at both ends of even a one-range top part
+ * (measured on fib(14): 1 try in 9), and retries that each take 15-30 us
+ * succeed mostly after the recursion returned: fib was ~2% of the samples
+ * for ~50% of the time. But a frame object, while it lives, keeps its
+ * f_back (and its caller alive), and the walk takes only frames whose copy
+ * is referenced and executing. So the read also stands when the pointer
+ * moved only along the chain this read copied: the re-read (P2) is one of
+ * its frames (the stack only returned: the chain from P2 is emitted) or
+ * P2's callers, followed through copies made since the first read, lead
+ * to the first read's frame (it only called: the chain as read is
+ * emitted). What may not be caught is the blind spot the equal pointer has
+ * too: a stack that returned below a frame and called back to the same
+ * frame objects in between. To have a busy top's frames in that one read,
+ * every walk, torn or not, notes its newest frames (sg_note_recent_tops),
+ * and a stack read in one part is read again as its torn walk found it.
+ *
  * Top part (3.11+). Its copy is the window the pointer must hold still
  * through, so it is small: the frames within SG_TOP_BYTES of last round's
  * top plus SG_SPEC_SLACK above it for calls made since (bench/deep's top,
@@ -120,6 +137,7 @@
 #define SG_TORN_RETRIES      12   /* see "Why so many retries" */
 #define SG_TORN_RETRIES_TOP  24   /* a stack read in two parts: see "Frame objects", "Top part" */
 #define SG_EMIT_TORN         1    /* sg_emit_thread: the stack was torn, nothing emitted */
+#define SG_FO_CALLS_FOLLOWED 64   /* sg_fo_moved_along: callers followed from the re-read */
 
 static void sg_sampler_announce_code(void *ctx, const sg_code_info *info)
 {
@@ -703,10 +721,14 @@ static int sg_fo_parts_agree(sg_sampler *s, sg_slot *slot, uint32_t depth)
 
 /* 3.9/3.10: remembers the newest frames' addresses, which the next rounds'
  * top parts copy too: a call-heavy top reuses a few frame objects (each
- * code's spare frame, the free list) whatever its depth at the moment. */
+ * code's spare frame, the free list) whatever its depth at the moment.
+ * Torn walks are noted too: their frames are where a busy top was a moment
+ * ago, and a retry that copies them all in one read needs no read of its
+ * own per frame (addresses are only a guess at what to copy; the checks
+ * decide what is whole). Neighbouring frame objects share a range. */
 static void sg_note_recent_tops(sg_slot *slot, const sg_raw_frame *raw, uint32_t depth)
 {
-    for (uint32_t i = 0; i < depth && i < 2; i++) {
+    for (uint32_t i = 0; i < depth && i < SG_FO_NOTED; i++) {
         if (sg_among(slot->fo_recent, slot->fo_nrecent, raw[i].addr))
             continue;
         slot->fo_recent[slot->fo_recent_next] = raw[i].addr;
@@ -714,6 +736,34 @@ static void sg_note_recent_tops(sg_slot *slot, const sg_raw_frame *raw, uint32_t
         if (slot->fo_nrecent < SG_FO_RECENT)
             slot->fo_nrecent++;
     }
+}
+
+/* 3.9/3.10: the frame pointer moved across the top part, but only along
+ * the chain this read copied (see "Moved along the chain" in the file
+ * comment). The pointer re-read right after the top part (P2) is one of the
+ * chain's frames: the stack only returned, and the chain from P2 is the
+ * stack at the re-read (s->raw is cut to it). Or P2's callers, followed
+ * through copies made since the first read, reach the first read's frame:
+ * the stack only called, and the chain as read is the stack at the first
+ * read. Returns the depth to emit, or 0 when neither holds. */
+static uint32_t sg_fo_moved_along(sg_sampler *s, const sg_slot *slot, uint32_t depth)
+{
+    const sg_layout *l = s->t->layout;
+    if (slot->recheck_off == SG_COPY_MISSING || slot->fo_first_off == SG_COPY_MISSING)
+        return 0;
+    uint64_t p2 = sg_u64(sg_copies_at(&s->copies, slot->recheck_off), 0);
+    for (uint32_t i = 1; p2 && i < depth; i++)
+        if (s->raw[i].addr == p2) {
+            memmove(s->raw, s->raw + i, (depth - i) * sizeof *s->raw);
+            return depth - i;
+        }
+    uint64_t f = p2;
+    for (uint32_t n = 0; f && f != slot->frame && n < SG_FO_CALLS_FOLLOWED; n++) {
+        const uint8_t *p =
+            sg_copies_find_since(&s->copies, slot->fo_first_off, f, sg_frame_bytes(l));
+        f = p ? sg_u64(p, l->frameobj_back) : 0;
+    }
+    return f && f == slot->frame ? depth : 0;
 }
 
 /* Did the stack hold still while it was read? See the file comment. With
@@ -813,14 +863,25 @@ static int sg_emit_thread(sg_sampler *s, sg_slot *slot, uint64_t now_ns)
         slot->nhints = 0;
         return 0;
     }
-    if (!sg_stack_is_whole(s, slot, s->t->mem->syscalls != reads_before) ||
-        (slot->fo_split && !sg_fo_parts_agree(s, slot, depth))) {
+    int frame_objects = s->t->layout->frame_era == SG_ERA_FRAME_OBJECT;
+    int read_more = s->t->mem->syscalls != reads_before;
+    if (frame_objects)
+        sg_note_recent_tops(slot, s->raw, depth);
+    int whole = sg_stack_is_whole(s, slot, read_more);
+    if (!whole && frame_objects && !read_more) {
+        uint32_t along = sg_fo_moved_along(s, slot, depth);
+        whole = along > 0;
+        depth = along ? along : depth;
+    }
+    if (!whole || (slot->fo_split && !sg_fo_parts_agree(s, slot, depth))) {
         /* 3.9/3.10: a stack with no hints yet, or whose lower part changed,
          * would be read frame by frame, or all in one part, until a read is
-         * whole: too long a window for a deep stack whose top is busy. The
-         * frames this walk found are a good guess at where they are; the
-         * checks, not the guess, decide what is whole. */
-        if (s->t->layout->frame_era == SG_ERA_FRAME_OBJECT && (!slot->nhints || slot->fo_flat)) {
+         * whole: too long a window for a deep stack whose top is busy; and a
+         * stack read in one part is read again as this walk found it (it
+         * has no slow part to keep). The frames this walk found are a good
+         * guess at where they are; the checks, not the guess, decide what
+         * is whole. */
+        if (frame_objects && (!slot->nhints || slot->fo_flat || !slot->fo_split)) {
             sg_keep_hints(slot, s->raw, depth);
             slot->fo_flat = 0;
             slot->fo_slow_lo = slot->fo_slow_hi = 0; /* no slow part read for these hints */
@@ -828,10 +889,8 @@ static int sg_emit_thread(sg_sampler *s, sg_slot *slot, uint64_t now_ns)
         slot->torn = 1;
         return SG_EMIT_TORN;
     }
-    if (s->t->layout->frame_era == SG_ERA_FRAME_OBJECT) {
+    if (frame_objects)
         slot->fo_flat = 0; /* a whole read: the hints are fresh */
-        sg_note_recent_tops(slot, s->raw, depth);
-    }
     sg_keep_hints(slot, s->raw, depth);
     if ((rc = sg_resolve_frames(s, slot, depth)) != 0) {
         if (rc == -ENOMEM)

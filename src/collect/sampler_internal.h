@@ -18,8 +18,9 @@
 #define SG_MAX_THREADS 4096
 #define SG_MAX_CHUNKS  32
 #define SG_MAX_HINTS   1024
-#define SG_FO_TOP      6 /* 3.9/3.10: at most this many frames (and recent ones) in the top part */
-#define SG_FO_RECENT   8 /* 3.9/3.10: recent top-frame addresses remembered */
+#define SG_FO_TOP      6  /* 3.9/3.10: at most this many frames (and recent ones) in the top part */
+#define SG_FO_RECENT   16 /* 3.9/3.10: recent top-frame addresses remembered */
+#define SG_FO_NOTED    4  /* 3.9/3.10: newest frames of each walk noted as recent */
 
 /* Indices into a batch's requests of one thread's speculative reads
  * (SG_SPEC_NONE when absent): its _PyCFrame pointer, the top part of its

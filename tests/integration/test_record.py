@@ -402,6 +402,59 @@ def test_call_heavy_code_is_not_torn_away(spyglass, python, tmp_path):
         pytest.xfail(f"known torn-read drift: calls measured {measured:.3f}, true {true_calls:.3f}; {summary}")
 
 
+RECURSION = '''
+import json, sys, time
+
+def fib(n):
+    return n if n < 2 else fib(n - 1) + fib(n - 2)
+
+def recursion():
+    return fib(14)
+
+def loops():
+    x = 0
+    for i in range(2000):
+        x += i
+    return x
+
+def main(seconds):
+    clock = time.perf_counter
+    spent = {"recursion": 0.0, "loops": 0.0}
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        t0 = clock(); recursion(); t1 = clock(); loops(); t2 = clock()
+        spent["recursion"] += t1 - t0
+        spent["loops"] += t2 - t1
+    print(json.dumps(spent), flush=True)
+
+main(float(sys.argv[1]))
+'''
+
+
+def test_recursion_is_seen_in_proportion(spyglass, python, tmp_path):
+    """Recursion moves the frame pointer every ~60 ns: a read whose pointer
+    must read the same at both ends is retried until the recursion returns.
+    On 3.9/3.10 fib(14) was ~2% of the samples for ~50% of the time, before
+    a read whose pointer moved only along the chain it copied was taken
+    (sampler.c, "Moved along the chain"). The target times its own split;
+    recursion must get at least a third of its true share."""
+    script = tmp_path / "recursion.py"
+    script.write_text(RECURSION)
+    run = launch(spyglass, python, tmp_path, str(script), [harness.duration(1.5)])
+    summary = run.check(0)
+    truth = json.loads(run.stdout.strip().splitlines()[-1])
+    true_share = truth["recursion"] / (truth["recursion"] + truth["loops"])
+    samples = run.samples()
+    n_fib = total(samples, lambda s: "fib" in s.functions())
+    n_loops = total(samples, lambda s: "loops" in s.functions())
+    assert n_fib + n_loops >= 500, show(samples)
+    measured = n_fib / (n_fib + n_loops)
+    assert measured <= true_share + 0.05, f"fib measured {measured:.3f}, true {true_share:.3f}"
+    # Under ASan every read is several times slower: no floor worth asserting.
+    if not harness.SANITIZED:
+        assert measured >= true_share / 3, f"fib measured {measured:.3f}, true {true_share:.3f}; {summary}"
+
+
 # --- a deep stack whose top never holds still -----------------------------------
 
 
