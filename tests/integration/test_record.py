@@ -329,7 +329,28 @@ def test_attach_ends_when_the_target_exits(spyglass, python, tmp_path, spawn):
 
 # --- call-heavy code: torn reads neither dropped in bulk nor biasing the split --
 
-CALL_HEAVY = '''
+# A target that alternates two functions and times each itself: the true
+# split of the very run recorded. It prints {"<a>": seconds, "<b>": seconds}.
+TIMED_SPLIT = '''
+def main(seconds):
+    clock = time.perf_counter
+    spent = {"FIRST": 0.0, "SECOND": 0.0}
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        t0 = clock(); FIRST(); t1 = clock(); SECOND(); t2 = clock()
+        spent["FIRST"] += t1 - t0
+        spent["SECOND"] += t2 - t1
+    print(json.dumps(spent), flush=True)
+
+main(float(sys.argv[1]))
+'''
+
+
+def timed_split(definitions, a, b):
+    return definitions + TIMED_SPLIT.replace("FIRST", a).replace("SECOND", b)
+
+
+CALL_HEAVY = timed_split('''
 import json, sys, time
 
 def fib(n):
@@ -350,18 +371,23 @@ def loops():
         x += i
     return x
 
-def main(seconds):
-    clock = time.perf_counter
-    spent = {"calls": 0.0, "loops": 0.0}
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        t0 = clock(); calls(); t1 = clock(); loops(); t2 = clock()
-        spent["calls"] += t1 - t0
-        spent["loops"] += t2 - t1
-    print(json.dumps(spent), flush=True)
+''', "calls", "loops")
 
-main(float(sys.argv[1]))
-'''
+
+def record_timed_split(spyglass, python, tmp_path, script, a, b, seen=None):
+    """Records a timed_split target; returns the share of `a` it measured
+    itself, the share of samples in which `seen` (default `a`) appears
+    against those in `b`, and the summary."""
+    path = tmp_path / "split.py"
+    path.write_text(script)
+    run = launch(spyglass, python, tmp_path, str(path), [harness.duration(1.5)])
+    summary = run.check(0)
+    truth = json.loads(run.stdout.strip().splitlines()[-1])
+    samples = run.samples()
+    n_seen = total(samples, lambda s: (seen or a) in s.functions())
+    n_b = total(samples, lambda s: b in s.functions())
+    assert n_seen + n_b >= 500, show(samples)
+    return truth[a] / (truth[a] + truth[b]), n_seen / (n_seen + n_b), summary
 
 
 def test_call_heavy_code_is_not_torn_away(spyglass, python, tmp_path):
@@ -370,17 +396,8 @@ def test_call_heavy_code_is_not_torn_away(spyglass, python, tmp_path):
     exactly the code that calls most (bench/accuracy's phase_d measures it).
     The target times its own split; the measured split must match it and few
     stacks may be dropped as torn, loaded machine or not."""
-    script = tmp_path / "call_heavy.py"
-    script.write_text(CALL_HEAVY)
-    run = launch(spyglass, python, tmp_path, str(script), [harness.duration(1.5)])
-    summary = run.check(0)
-    truth = json.loads(run.stdout.strip().splitlines()[-1])
-    true_calls = truth["calls"] / (truth["calls"] + truth["loops"])
-    samples = run.samples()
-    n_calls = total(samples, lambda s: "calls" in s.functions())
-    n_loops = total(samples, lambda s: "loops" in s.functions())
-    assert n_calls + n_loops >= 500, show(samples)
-    measured = n_calls / (n_calls + n_loops)
+    true_calls, measured, summary = record_timed_split(spyglass, python, tmp_path, CALL_HEAVY,
+                                                       "calls", "loops")
     assert summary.torn <= 0.01 * summary.samples + 3, f"too many torn: {summary}"
     # An over-count is no torn-read drift (that only ever moves samples out
     # of the call-heavy code), and a call-heavy function all but gone means
@@ -402,7 +419,7 @@ def test_call_heavy_code_is_not_torn_away(spyglass, python, tmp_path):
         pytest.xfail(f"known torn-read drift: calls measured {measured:.3f}, true {true_calls:.3f}; {summary}")
 
 
-RECURSION = '''
+RECURSION = timed_split('''
 import json, sys, time
 
 def fib(n):
@@ -417,18 +434,7 @@ def loops():
         x += i
     return x
 
-def main(seconds):
-    clock = time.perf_counter
-    spent = {"recursion": 0.0, "loops": 0.0}
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        t0 = clock(); recursion(); t1 = clock(); loops(); t2 = clock()
-        spent["recursion"] += t1 - t0
-        spent["loops"] += t2 - t1
-    print(json.dumps(spent), flush=True)
-
-main(float(sys.argv[1]))
-'''
+''', "recursion", "loops")
 
 
 def test_recursion_is_seen_in_proportion(spyglass, python, tmp_path):
@@ -438,17 +444,8 @@ def test_recursion_is_seen_in_proportion(spyglass, python, tmp_path):
     a read whose pointer moved only along the chain it copied was taken
     (sampler.c, "Moved along the chain"). The target times its own split;
     recursion must get at least a third of its true share."""
-    script = tmp_path / "recursion.py"
-    script.write_text(RECURSION)
-    run = launch(spyglass, python, tmp_path, str(script), [harness.duration(1.5)])
-    summary = run.check(0)
-    truth = json.loads(run.stdout.strip().splitlines()[-1])
-    true_share = truth["recursion"] / (truth["recursion"] + truth["loops"])
-    samples = run.samples()
-    n_fib = total(samples, lambda s: "fib" in s.functions())
-    n_loops = total(samples, lambda s: "loops" in s.functions())
-    assert n_fib + n_loops >= 500, show(samples)
-    measured = n_fib / (n_fib + n_loops)
+    true_share, measured, summary = record_timed_split(spyglass, python, tmp_path, RECURSION,
+                                                       "recursion", "loops", seen="fib")
     assert measured <= true_share + 0.05, f"fib measured {measured:.3f}, true {true_share:.3f}"
     # Under ASan every read is several times slower: no floor worth asserting.
     if not harness.SANITIZED:
