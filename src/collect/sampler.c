@@ -763,7 +763,7 @@ static uint32_t sg_fo_moved_along(sg_sampler *s, const sg_slot *slot, uint32_t d
             sg_copies_find_since(&s->copies, slot->fo_first_off, f, sg_frame_bytes(l));
         f = p ? sg_u64(p, l->frameobj_back) : 0;
     }
-    return f && f == slot->frame ? depth : 0;
+    return f == slot->frame ? depth : 0; /* the walk starts only from a frame */
 }
 
 /* Did the stack hold still while it was read? See the file comment. With
@@ -788,6 +788,23 @@ static int sg_stack_is_whole(sg_sampler *s, const sg_slot *slot, int read_more)
     uint64_t top_end = slot->top_hi - (uint64_t)s->t->layout->iframe_localsplus;
     return top == slot->frame && slot->frame >= slot->top_lo && slot->frame <= top_end &&
            last >= slot->top_lo && last <= top_end;
+}
+
+/* Whether this read's stack may be emitted: it held still (sg_stack_is_whole)
+ * or, on 3.9/3.10, moved only along the chain it copied (sg_fo_moved_along,
+ * which may cut *depth to the stack at the re-read); and a stack read in
+ * two parts agrees with last round's lower part (sg_fo_parts_agree). */
+static int sg_read_stands(sg_sampler *s, sg_slot *slot, int read_more, uint32_t *depth)
+{
+    if (!sg_stack_is_whole(s, slot, read_more)) {
+        uint32_t along = s->t->layout->frame_era == SG_ERA_FRAME_OBJECT && !read_more
+                             ? sg_fo_moved_along(s, slot, *depth)
+                             : 0;
+        if (!along)
+            return 0;
+        *depth = along;
+    }
+    return !slot->fo_split || sg_fo_parts_agree(s, slot, *depth);
 }
 
 /* Resolves this round's frames (s->raw, newest first) into slot->memo,
@@ -864,16 +881,9 @@ static int sg_emit_thread(sg_sampler *s, sg_slot *slot, uint64_t now_ns)
         return 0;
     }
     int frame_objects = s->t->layout->frame_era == SG_ERA_FRAME_OBJECT;
-    int read_more = s->t->mem->syscalls != reads_before;
     if (frame_objects)
         sg_note_recent_tops(slot, s->raw, depth);
-    int whole = sg_stack_is_whole(s, slot, read_more);
-    if (!whole && frame_objects && !read_more) {
-        uint32_t along = sg_fo_moved_along(s, slot, depth);
-        whole = along > 0;
-        depth = along ? along : depth;
-    }
-    if (!whole || (slot->fo_split && !sg_fo_parts_agree(s, slot, depth))) {
+    if (!sg_read_stands(s, slot, s->t->mem->syscalls != reads_before, &depth)) {
         /* 3.9/3.10: a stack with no hints yet, or whose lower part changed,
          * would be read frame by frame, or all in one part, until a read is
          * whole: too long a window for a deep stack whose top is busy; and a
