@@ -133,6 +133,23 @@ static long sg_copies_fetch_batch(sg_copies *c, const sg_copy_request *reqs, siz
     return (long)b;
 }
 
+size_t sg_copies_whole_pages(sg_copy_request *r, size_t n)
+{
+    const uint64_t mask = ~(uint64_t)(SG_COPY_PAGE - 1);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t lo = r[i].addr & mask, hi = (r[i].addr + r[i].len + SG_COPY_PAGE - 1) & mask;
+        uint64_t end = m ? r[m - 1].addr + r[m - 1].len : 0;
+        if (m && lo <= end) {
+            if (hi > end)
+                r[m - 1].len = (size_t)(hi - r[m - 1].addr);
+        } else {
+            r[m++] = (sg_copy_request){lo, (size_t)(hi - lo)};
+        }
+    }
+    return m;
+}
+
 int sg_copies_fetch(sg_copies *c, const sg_copy_request *reqs, size_t n, size_t *offsets)
 {
     size_t done = 0;

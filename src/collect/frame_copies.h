@@ -53,6 +53,16 @@ typedef struct sg_copy_request {
 #define SG_COPY_JOIN_GAP 1024u
 #define SG_COPY_PAGE     4096u
 
+/* Widens requests r[0..n), sorted by address, to the whole pages they
+ * touch, merging those that share or border a page; returns the new count.
+ * A range costs its page pins, not its bytes, so a whole page comes at the
+ * price of the few hundred bytes asked for, and brings whatever else lies
+ * on it: a frame object allocated there since the plan was made (3.9/3.10
+ * frames of one size share the allocator's page-sized pools). Only pages
+ * the requests touch are added, so a widened range is readable whenever
+ * its requests are. */
+size_t sg_copies_whole_pages(sg_copy_request *r, size_t n);
+
 /* Copies every request it can, in batches of up to SG_MEM_MAX_SPANS ranges
  * per read; offsets[i] (may be NULL) receives where request i's bytes are
  * (for sg_copies_at), or SG_COPY_MISSING when it did not arrive whole.

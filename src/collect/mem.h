@@ -19,6 +19,7 @@
 #ifndef SG_COLLECT_MEM_H
 #define SG_COLLECT_MEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -47,6 +48,10 @@ struct sg_mem {
     const sg_mem_ops *ops;
     pid_t pid;
     uint64_t syscalls; /* reads issued, for the benchmarks' syscalls/sample */
+    /* A range costs its page pins, not its bytes (kernel copies): copying
+     * the whole pages a range touches costs about what the range does
+     * (see sg_copies_whole_pages). False for memcpy, where bytes cost. */
+    bool whole_pages;
 };
 
 /* Opens a source over process `pid`. Returns NULL only when out of memory. */

@@ -137,6 +137,7 @@ bool sg_mem_guarded_check(sg_mem *mem)
     else
         g->why = lost[3] == 'B' ? SG_WHY_BUS_TAKEN : SG_WHY_SEGV_TAKEN; /* "SIGBUS" */
     g->guarded = g->why == SG_WHY_NONE;
+    g->base.whole_pages = !g->guarded;
     return g->guarded;
 }
 

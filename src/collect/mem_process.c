@@ -54,5 +54,6 @@ sg_mem *sg_mem_process_open(pid_t pid)
         return NULL;
     mem->ops = &sg_mem_process_ops;
     mem->pid = pid;
+    mem->whole_pages = true;
     return mem;
 }

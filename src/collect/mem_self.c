@@ -107,6 +107,7 @@ sg_mem *sg_mem_self_open(unsigned flags)
     if (!self)
         return NULL;
     self->base.pid = getpid();
+    self->base.whole_pages = true; /* process_vm_readv or pread: both pin pages */
     self->fd = -1;
     self->base.ops = &sg_mem_self_vm_ops;
     if (!(flags & SG_MEM_SELF_FD) && sg_mem_self_probe(&self->base))

@@ -9,6 +9,8 @@
  * bytes (a re-read must stay later in time), never requests out of address
  * order, and never at the price of a range: when a merged range fails, its
  * requests are read one by one and only the unreadable one is missing.
+ * Widened to whole pages, requests cover exactly the pages they touch,
+ * each once.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -159,6 +161,44 @@ static void test_kept_copies_and_copies_since(void **state)
     p[2048] ^= 0xff;
 }
 
+static void test_whole_pages_widen_and_merge(void **state)
+{
+    (void)state;
+    const uint64_t pg = SG_COPY_PAGE, base = 0x7f0000000000ull;
+    /* sorted: two frames on page 0, one straddling pages 2-3, one on page 3,
+     * one on page 9 */
+    sg_copy_request r[] = {{base + 64, 432},
+                           {base + 2000, 432},
+                           {base + 3 * pg - 100, 432},
+                           {base + 3 * pg + 1000, 117},
+                           {base + 9 * pg + 8, 8}};
+    size_t n = sg_copies_whole_pages(r, 5);
+    assert_int_equal(n, 3);
+    assert_true(r[0].addr == base && r[0].len == pg);
+    assert_true(r[1].addr == base + 2 * pg && r[1].len == 2 * pg); /* pages 2 and 3, once */
+    assert_true(r[2].addr == base + 9 * pg && r[2].len == pg);
+    /* bordering pages merge into one range; a request on a page boundary
+     * adds no page it does not touch */
+    sg_copy_request b[] = {{base + pg - 8, 8}, {base + pg, 8}, {base + 2 * pg, 16}};
+    assert_int_equal(sg_copies_whole_pages(b, 3), 1);
+    assert_true(b[0].addr == base && b[0].len == 3 * pg);
+    assert_int_equal(sg_copies_whole_pages(b, 0), 0);
+}
+
+static void test_whole_pages_read_what_the_requests_read(void **state)
+{
+    fixture *f = *state;
+    /* the first page is mapped, the next one not: widening a request on the
+     * mapped page must not reach the unmapped one */
+    sg_copy_request r[] = {{addr_of(f->page + 100), 64}, {addr_of(f->page + 3000), 64}};
+    size_t n = sg_copies_whole_pages(r, 2), off;
+    assert_int_equal(n, 1);
+    assert_true(r[0].addr == addr_of(f->page) && r[0].len == SG_COPY_PAGE);
+    assert_int_equal(sg_copies_fetch(&f->copies, r, n, &off), 0);
+    assert_true(off != SG_COPY_MISSING);
+    assert_non_null(sg_copies_find(&f->copies, addr_of(f->page + 2000), 432));
+}
+
 static void test_many_requests_span_batches(void **state)
 {
     fixture *f = *state;
@@ -247,6 +287,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_merge_loses_only_the_unreadable, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_kept_copies_and_copies_since, setup, teardown),
+        cmocka_unit_test(test_whole_pages_widen_and_merge),
+        cmocka_unit_test_setup_teardown(test_whole_pages_read_what_the_requests_read, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_many_requests_span_batches, setup, teardown),
         cmocka_unit_test(test_thread_cpu_tells_spinning_from_sleeping),
     };
