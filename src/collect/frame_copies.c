@@ -42,6 +42,16 @@ void sg_copies_keep(sg_copies *c, size_t lo, size_t hi)
     c->last_hit = m; /* the next lookup starts at what comes next */
 }
 
+void sg_copies_forget_after(sg_copies *c, sg_copies_mark mark)
+{
+    if (mark.n > c->n || mark.used > c->used)
+        return; /* not a mark of these copies as they stand */
+    c->n = mark.n;
+    c->used = mark.used;
+    if (c->last_hit >= c->n)
+        c->last_hit = 0;
+}
+
 static int sg_copies_reserve(sg_copies *c, size_t len, size_t items)
 {
     if (len > SG_MEM_MAX_READ * 4ull)

@@ -75,6 +75,20 @@ int sg_copies_fetch(sg_copies *c, const sg_copy_request *reqs, size_t n, size_t 
  * keeps the rest). */
 void sg_copies_keep(sg_copies *c, size_t lo, size_t hi);
 
+/* Where the copies stand: copies fetched after a mark lie at arena offsets
+ * from mark.used on (for sg_copies_find_since), and can be forgotten. */
+typedef struct sg_copies_mark {
+    size_t n, used;
+} sg_copies_mark;
+
+static inline sg_copies_mark sg_copies_here(const sg_copies *c)
+{
+    return (sg_copies_mark){c->n, c->used};
+}
+
+/* Forgets every copy fetched after the mark. */
+void sg_copies_forget_after(sg_copies *c, sg_copies_mark mark);
+
 /* The bytes at an offset sg_copies_fetch gave. */
 static inline const uint8_t *sg_copies_at(const sg_copies *c, size_t offset)
 {

@@ -199,6 +199,28 @@ static void test_whole_pages_read_what_the_requests_read(void **state)
     assert_non_null(sg_copies_find(&f->copies, addr_of(f->page + 2000), 432));
 }
 
+static void test_copies_after_a_mark_are_found_then_forgotten(void **state)
+{
+    fixture *f = *state;
+    uint8_t *p = f->page;
+    sg_copy_request first = {addr_of(p + 64), 8}, later = {addr_of(p + 64), 8};
+    size_t off_first, off_later;
+    assert_int_equal(sg_copies_fetch(&f->copies, &first, 1, &off_first), 0);
+    sg_copies_mark mark = sg_copies_here(&f->copies);
+    assert_int_equal(sg_copies_fetch(&f->copies, &later, 1, &off_later), 0);
+    /* since the mark, only the later copy answers */
+    assert_ptr_equal(sg_copies_find_since(&f->copies, mark.used, later.addr, 8),
+                     sg_copies_at(&f->copies, off_later));
+    sg_copies_forget_after(&f->copies, mark);
+    assert_int_equal(f->copies.n, 1);
+    assert_null(sg_copies_find_since(&f->copies, mark.used, later.addr, 8));
+    assert_ptr_equal(sg_copies_find(&f->copies, first.addr, 8),
+                     sg_copies_at(&f->copies, off_first));
+    /* a mark from beyond the copies as they stand changes nothing */
+    sg_copies_forget_after(&f->copies, (sg_copies_mark){5, 1u << 20});
+    assert_int_equal(f->copies.n, 1);
+}
+
 static void test_many_requests_span_batches(void **state)
 {
     fixture *f = *state;
@@ -289,6 +311,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_kept_copies_and_copies_since, setup, teardown),
         cmocka_unit_test(test_whole_pages_widen_and_merge),
         cmocka_unit_test_setup_teardown(test_whole_pages_read_what_the_requests_read, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_copies_after_a_mark_are_found_then_forgotten, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_many_requests_span_batches, setup, teardown),
         cmocka_unit_test(test_thread_cpu_tells_spinning_from_sleeping),
