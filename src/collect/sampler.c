@@ -334,7 +334,8 @@ static int sg_mostly_falling(const uint64_t *a, uint32_t n)
 }
 
 /* Pushes requests for frames h[0..n), in the order that lets neighbours
- * share a range (see sg_mostly_falling). */
+ * share a range (see sg_mostly_falling). For the slow part, which may be
+ * hundreds of frames: the top part, a few, is sorted (sg_plan_fo_top). */
 static void sg_push_frames(sg_copy_request *r, size_t *k, const uint64_t *h, uint32_t n, size_t len)
 {
     int falling = sg_mostly_falling(h, n);
@@ -826,6 +827,7 @@ static long sg_fo_moved_along(sg_sampler *s, sg_slot *slot, uint32_t depth)
         }
     if (sg_fo_calls_reach(s, slot->fo_first_off, p2, slot->frame))
         return depth;
+    /* The plan's top part: fo_split frames, or every hint when not split. */
     uint32_t ntop = slot->fo_split ? slot->fo_split : slot->nhints;
     int rc = sg_sampler_reserve_reqs(s, (size_t)ntop + slot->fo_nrecent + 1);
     if (rc)
