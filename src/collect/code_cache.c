@@ -41,8 +41,9 @@ typedef struct sg_code_entry {
     uint64_t globals;          /* of the frames that last ran it */
     uint32_t epoch;
     uint32_t id;
-    uint32_t code_units; /* 3.11+: instructions + caches; 0 = unknown */
-    uint32_t next_way;   /* the memo way the next new answer replaces */
+    uint32_t code_units;   /* 3.11+: instructions + caches; 3.9/3.10: co_code's */
+    uint16_t next_way;     /* the memo way the next new answer replaces */
+    uint16_t loaded_epoch; /* the epoch it was read in, mod 2^16: see sg_code_young */
     sg_line_memo lines[SG_LINE_WAYS];
 } sg_code_entry;
 
@@ -215,14 +216,22 @@ static uint8_t *sg_read_bytes(sg_code_cache *c, uint64_t addr, uint32_t *len)
     return bytes;
 }
 
-/* Reads a code object's header and checks it is one. */
+/* Reads a code object's header and checks it is a live one. A code object
+ * dies while its frames are being read (a module body right after its
+ * import, code that exec() ran), and its memory keeps the type for a
+ * while: the allocator writes only its free-list link, over the refcount
+ * (ob_refcnt is every object's first word). So a count of 0 or one past
+ * 2^32 (immortal objects hold UINT32_MAX at most; a link is an address)
+ * is a dead object, whose names and line table are being reused. */
 static bool sg_read_code_header(sg_code_cache *c, uint64_t addr, uint8_t *head)
 {
     const sg_layout *l = c->target->layout;
     if (l->code_size > SG_CODE_HEADER_MAX ||
         sg_mem_read(c->target->mem, addr, head, (size_t)l->code_size) != 0)
         return false;
-    return sg_load_u64(head, l->object_type) == c->target->syms.code_type;
+    uint64_t refcnt = sg_load_u64(head, 0);
+    return refcnt > 0 && refcnt <= UINT32_MAX &&
+           sg_load_u64(head, l->object_type) == c->target->syms.code_type;
 }
 
 static bool sg_header_matches(const sg_layout *l, const sg_code_cold *e, const uint8_t *head)
@@ -283,12 +292,27 @@ static int sg_code_load(sg_code_cache *c, sg_code_entry *e, uint64_t addr, const
         if (units <= 0 || units > (1 << 24))
             return -1;
         code_units = (uint32_t)units;
+    } else if (l->code_code != SG_LAYOUT_ABSENT) {
+        /* 3.9/3.10: the size of co_code (bytes), two bytes a unit. */
+        int64_t bytes;
+        if (sg_mem_read(c->target->mem,
+                        sg_load_u64(head, l->code_code) + (uint64_t)l->varobject_size, &bytes,
+                        sizeof bytes) != 0 ||
+            bytes <= 0 || bytes > (1 << 25) || bytes % 2)
+            return -1;
+        code_units = (uint32_t)(bytes / 2);
     }
     char *file = sg_read_str(c, cold.file_addr);
     char *name = file ? sg_read_str(c, cold.name_addr) : NULL;
     cold.linetable = name ? sg_read_bytes(c, cold.linetable_addr, &cold.linetable_len) : NULL;
+    /* The strings and the table were read after the header: the code
+     * object must still be the one the header showed, alive, or what they
+     * read may be the next object's bytes. */
+    uint8_t again[SG_CODE_HEADER_MAX];
+    bool still =
+        cold.linetable && sg_read_code_header(c, addr, again) && sg_header_matches(l, &cold, again);
     uint32_t id;
-    if (!cold.linetable || sg_add_info(c, file, name, &cold, &id) != 0) {
+    if (!still || sg_add_info(c, file, name, &cold, &id) != 0) {
         free(file);
         free(name);
         free(cold.linetable);
@@ -305,17 +329,34 @@ static int sg_code_load(sg_code_cache *c, sg_code_entry *e, uint64_t addr, const
         c->colds[e->id].linetable = NULL;
         c->colds[e->id].linetable_len = 0;
     }
-    *e = (sg_code_entry){.addr = addr, .epoch = c->epoch, .id = id, .code_units = code_units};
+    *e = (sg_code_entry){.addr = addr,
+                         .epoch = c->epoch,
+                         .id = id,
+                         .code_units = code_units,
+                         .loaded_epoch = (uint16_t)c->epoch};
     sg_entry_clear_lines(e);
     if (c->announce)
         c->announce(c->ctx, &c->infos[id]);
     return 0;
 }
 
+/* Whether a hit must read the header all the same: the entry was read this
+ * epoch or the last. Code that exec() compiles and drops, round after
+ * round, lands at the same few addresses (often swapped) with globals at
+ * the same address too (a fresh dict where the last one was), and a module
+ * body that dies after its import leaves its address to the next import's
+ * functions: the globals guard cannot tell such objects apart, and they
+ * are all code met for the first time. A code object that lives on is read
+ * once per use for a second or two after it was first met, then never. */
+static bool sg_code_young(const sg_code_cache *c, const sg_code_entry *e)
+{
+    return (uint16_t)((uint16_t)c->epoch - e->loaded_epoch) <= 1;
+}
+
 static sg_code_entry *sg_code_lookup(sg_code_cache *c, uint64_t addr, uint64_t globals)
 {
     sg_code_entry *e = sg_code_slot(c, addr);
-    if (e->addr == addr && e->epoch == c->epoch && e->globals == globals)
+    if (e->addr == addr && e->epoch == c->epoch && e->globals == globals && !sg_code_young(c, e))
         return e;
     uint8_t head[SG_CODE_HEADER_MAX];
     if (!sg_read_code_header(c, addr, head))
@@ -342,19 +383,22 @@ static sg_code_entry *sg_code_lookup(sg_code_cache *c, uint64_t addr, uint64_t g
 static bool sg_code_offset(const sg_layout *l, const sg_code_entry *e, uint64_t code_addr,
                            uint64_t position, int32_t *offset)
 {
+    /* 3.9/3.10: f_lasti is -1 before the first instruction; past the code
+     * it belongs to another code object that took the address since. */
+    int64_t lasti = (int32_t)position;
     switch (l->lines_format) {
     case SG_LINES_LNOTAB:
-        *offset = (int32_t)position; /* f_lasti in bytes */
-        return true;
+        *offset = (int32_t)lasti; /* in bytes */
+        return lasti >= -1 && lasti < 2 * (int64_t)e->code_units;
     case SG_LINES_LINETABLE:
-        *offset = (int32_t)position < 0 ? -1 : (int32_t)position * 2;
-        return true;
+        *offset = lasti < 0 ? -1 : (int32_t)lasti * 2; /* in units */
+        return lasti >= -1 && lasti < (int64_t)e->code_units;
     default: {
         int64_t first = (int64_t)(code_addr + (uint64_t)l->code_code_adaptive);
-        int64_t lasti = ((int64_t)position - first) / 2;
-        if (lasti < -1 || lasti >= (int64_t)e->code_units)
+        int64_t unit = ((int64_t)position - first) / 2;
+        if (unit < -1 || unit >= (int64_t)e->code_units)
             return false;
-        *offset = (int32_t)lasti;
+        *offset = (int32_t)unit;
         return true;
     }
     }
@@ -366,7 +410,15 @@ int sg_code_cache_resolve(sg_code_cache *c, uint64_t code_addr, uint64_t globals
     const sg_layout *l = c->target->layout;
     sg_code_entry *e = sg_code_lookup(c, code_addr, globals);
     int32_t offset;
-    if (!e || !sg_code_offset(l, e, code_addr, position, &offset))
+    if (e && !sg_code_offset(l, e, code_addr, position, &offset)) {
+        /* An instruction outside the code we remember: maybe another code
+         * object took the address since; read it again before saying torn. */
+        e->epoch = c->epoch - 1;
+        e = sg_code_lookup(c, code_addr, globals);
+        if (e && !sg_code_offset(l, e, code_addr, position, &offset))
+            e = NULL;
+    }
+    if (!e)
         return -1;
     *id = e->id;
     for (int w = 0; w < SG_LINE_WAYS; w++)

@@ -122,6 +122,7 @@ typedef struct sg_layout {
     int32_t code_firstlineno;
     int32_t code_linetable;     /* co_lnotab (3.9) or co_linetable (3.10+) */
     int32_t code_code_adaptive; /* 3.11+: first instruction */
+    int32_t code_code;          /* 3.9/3.10: co_code (bytes), whose size bounds f_lasti */
     int32_t code_size;          /* bytes to read to cover the fields above, except
                                    co_code_adaptive (an address anchor, not read) */
 

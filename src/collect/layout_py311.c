@@ -58,6 +58,7 @@ const sg_layout sg_layout_py311 = {
     .code_firstlineno = 72,
     .code_linetable = 136,
     .code_code_adaptive = 184,
+    .code_code = SG_LAYOUT_ABSENT,
     .code_size = 144,
     .bytes_sval = 32,
     .unicode_length = 16,

@@ -58,6 +58,7 @@ const sg_layout sg_layout_py39 = {
     .code_firstlineno = 40,
     .code_linetable = 120,
     .code_code_adaptive = SG_LAYOUT_ABSENT,
+    .code_code = 48,
     .code_size = 128,
     .bytes_sval = 32,
     .unicode_length = 16,

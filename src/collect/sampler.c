@@ -899,7 +899,8 @@ static int sg_resolve_frames(sg_sampler *s, sg_slot *slot, uint32_t depth)
         slot->memo = memo;
         slot->memo_cap = cap;
     }
-    uint64_t generation = sg_code_cache_generation(s->codes);
+    uint64_t generation = sg_code_cache_generation(s->codes), misses, revalidations;
+    sg_code_cache_counts(s->codes, &misses, &revalidations);
     uint32_t same = 0;
     if (slot->memo_generation == generation) {
         uint32_t most = depth < slot->memo_depth ? depth : slot->memo_depth;
@@ -932,7 +933,21 @@ static int sg_resolve_frames(sg_sampler *s, sg_slot *slot, uint32_t depth)
     /* A lookup above that loaded or re-validated an entry moved the
      * generation on: the memo is then kept for nothing next round (its
      * answers are right for this one: two frames of one snapshot that run
-     * the same code address run the same code object). */
+     * the same code address run the same code object). A lookup that
+     * loaded a code object read it after its frame was copied: that is the
+     * code the frame runs only if the frame still lived then (a frame holds
+     * its code). The thread still at the same newest frame says so; else
+     * the code may have died with its frame and another taken its address
+     * (code_cache.c, sg_code_young), and the read is torn. A re-validation
+     * that found the header unchanged needs no such word: a code object
+     * with the same names, table and first line is named the same. */
+    uint64_t misses_after;
+    sg_code_cache_counts(s->codes, &misses_after, &revalidations);
+    if (misses_after != misses) {
+        uint64_t now = 0;
+        if (sg_mem_read(s->t->mem, slot->frame_loc, &now, sizeof now) != 0 || now != slot->frame)
+            return -1;
+    }
     slot->memo_generation = sg_code_cache_generation(s->codes) == generation ? generation : 0;
     slot->memo_depth = depth;
     return 0;

@@ -6,6 +6,7 @@ lines expected are their `# @line:` markers. The contract is in conftest.py.
 
 import dataclasses
 import json
+import subprocess
 import time
 
 import pytest
@@ -536,3 +537,40 @@ def test_generator_stacks_reach_the_root(spyglass, python, tmp_path):
     cut = [s for s in ours if not whole(s)]
     assert not cut, (f"{total(cut, lambda s: True)} of {total(ours, lambda s: True)} "
                      "stacks do not reach the root:\n" + show(cut))
+
+
+# --- code objects that die right after they ran --------------------------------
+
+
+def test_code_that_died_is_not_named_from_its_leftovers(spyglass, python, tmp_path):
+    """fresh_code.py compiles a module body with a function in it, runs it
+    in a fresh dict and drops both, round after round: each round's code
+    objects land where the last round's were, with globals at the same
+    address too. Naming a frame from a code object after it died (the line
+    table freed: line 0; the name reused) or from the code that last sat at
+    its address (a <fresh> body called `work`) was 1-4% of these stacks on
+    every version (src/collect/code_cache.c). Every <fresh> frame must name
+    the code that runs there, at a line it has."""
+    target = TargetFile("fresh_code.py")
+    lines = json.loads(subprocess.run(python.command("fresh_code.py", "--lines"),
+                                      capture_output=True, check=True, text=True,
+                                      cwd=harness.TARGETS).stdout)
+    run = launch(spyglass, python, tmp_path, "fresh_code.py", [harness.duration(2.0)],
+                 ["-r", "1000"])
+    run.check(0)
+    samples = run.samples()
+    trunk = [target.frame("<module>", "module_calls_main"), target.frame("main", "main_execs")]
+
+    def right(s):
+        fresh = [f for f in s.frames if f.file == "<fresh>"]
+        if not fresh:
+            return True
+        names = [f.function for f in fresh]
+        return (list(s.frames[:2]) == trunk and names in (["<module>"], ["<module>", "work"])
+                and all(f.line in lines[f.function] for f in fresh))
+
+    fresh = total(samples, lambda s: any(f.file == "<fresh>" for f in s.frames))
+    assert fresh >= 200, show(samples)
+    wrong = [s for s in samples if not right(s)]
+    assert not wrong, (f"{total(wrong)} of {fresh} stacks name <fresh> code wrongly:\n" +
+                       show(wrong))

@@ -116,6 +116,7 @@
     X(code_firstlineno)                                                                            \
     X(code_linetable)                                                                              \
     X(code_code_adaptive)                                                                          \
+    X(code_code)                                                                                   \
     X(code_size)                                                                                   \
     X(bytes_sval)                                                                                  \
     X(unicode_length)                                                                              \
@@ -421,10 +422,13 @@ static void sg_probe_code(sg_layout *l)
     end = sg_probe_max(end, SG_END(PyCodeObject, co_lnotab));
 #endif
 #if PY_VERSION_HEX >= 0x030b0000
+    l->code_code = SG_LAYOUT_ABSENT;
     l->code_qualname = SG_OFF(PyCodeObject, co_qualname);
     l->code_code_adaptive = SG_OFF(PyCodeObject, co_code_adaptive);
     end = sg_probe_max(end, SG_END(PyCodeObject, co_qualname));
 #else
+    l->code_code = SG_OFF(PyCodeObject, co_code);
+    end = sg_probe_max(end, SG_END(PyCodeObject, co_code));
     l->code_qualname = SG_LAYOUT_ABSENT;
     l->code_code_adaptive = SG_LAYOUT_ABSENT;
 #endif

@@ -159,6 +159,18 @@ static void test_tables_agree_with_their_era(void **state)
         assert_true(l->code_size >= l->code_filename + 8);
         assert_true(l->code_size >= l->code_firstlineno + 4);
 
+        /* How far an instruction may lie in its code: the size of co_code
+         * before 3.11 (code_cache.c's check that a frame's code is still
+         * the one remembered at its address), the code's own length after. */
+        if (minor <= 10) {
+            assert_present(l->code_code);
+            assert_absent(l->code_code_adaptive);
+            assert_true(l->code_size >= l->code_code + 8);
+        } else {
+            assert_absent(l->code_code);
+            assert_present(l->code_code_adaptive);
+        }
+
         /* PEP 393: kind is 3 bits, compact and ascii single bits. */
         assert_int_equal(l->unicode_kind_mask, 7);
         assert_true(l->unicode_compact_bit != l->unicode_ascii_bit);
