@@ -94,6 +94,19 @@
  * every walk, torn or not, notes its newest frames (sg_note_recent_tops),
  * and a stack read in one part is read again as its torn walk found it.
  *
+ * Where the parts meet (3.9/3.10). The lower frames' copies are older than
+ * the first read of the pointer, and a frame object is reused as soon as
+ * it is freed: a stack that returned through the lower part and called
+ * again between the slow part's copy and the first read has its new frames
+ * where the old ones were, and the new top's callers lead into old copies
+ * that still agree with last round's frames. Caught once on CI (3.10, 1 of
+ * ~500 samples): `b` called from the startup's `exec_module`, its import
+ * long done: the import had returned and `main`, `a`, `b` had taken its
+ * frame objects while the sampler was descheduled inside one batch. So
+ * the top part copies the newest lower frame again (its page, with whole
+ * pages), and sg_fo_parts_agree requires that copy to say what the walk
+ * read: while that frame lives and runs, its callers below it do too.
+ *
  * Whole pages (3.9/3.10). The top part is copied as the whole pages its
  * frames lie on, in address order. Frame objects of one size come from the
  * allocator's page-sized pools, so a busy top's frames share a page or
@@ -397,7 +410,7 @@ static void sg_plan_spec_frame_objects(sg_sampler *s, sg_slot *slot, int with_sl
     /* The top part is the window the pointer must hold still through (or
      * move only along). */
     p->top = *k;
-    *k += sg_plan_fo_top(s, slot, ntop, 0, r + *k);
+    *k += sg_plan_fo_top(s, slot, ntop, split ? slot->hints[ntop] : 0, r + *k);
     p->check = p->last = *k;
     r[(*k)++] = (sg_copy_request){slot->frame_loc, 8};
 }
@@ -750,12 +763,17 @@ static int sg_fo_parts_agree(sg_sampler *s, sg_slot *slot, uint32_t depth)
         i--;
         h--;
     }
-    for (uint32_t j = 0; j < i; j++) {
+    /* The newest lower frame too: the top part copies it again (see
+     * "Where the parts meet"), and that copy must say what the slow part's
+     * did. */
+    uint32_t upto = i < depth ? i + 1 : i;
+    for (uint32_t j = 0; j < upto; j++) {
         const sg_raw_frame *f = &s->raw[j];
         const uint8_t *p =
             sg_copies_find_since(&s->copies, slot->fo_first_off, f->addr, sg_frame_bytes(l));
         if (!p) {
-            slot->fo_flat = 1;
+            if (j < i)
+                slot->fo_flat = 1;
             return 0;
         }
         int32_t lasti;
