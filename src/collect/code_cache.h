@@ -10,12 +10,19 @@
  * first line.
  *
  * Addresses are reused after a code object dies (module bodies die right
- * after import, and the next import's functions land in their place). Two
- * guards: each entry remembers the f_globals of the frames that ran it, and
- * a frame with other globals makes the entry re-check its header (one small
- * read; a changed object becomes a new id); and every entry carries the
- * epoch in which it was last validated, so sg_code_cache_new_epoch (called
- * about once a second) makes every entry re-check on next use.
+ * after import, and the next import's functions land in their place; code
+ * that exec() ran dies when it returns). A code object is read only while
+ * it lives (its refcount, which a freed block's allocator link overwrites),
+ * and its header is read again after its strings and table. Then guards
+ * against a stale entry: each entry remembers the f_globals of the frames
+ * that ran it, and a frame with other globals makes the entry re-check its
+ * header (one small read; a changed object becomes a new id); an entry
+ * re-checks on every use in the epoch it was loaded in and the next (young
+ * code is what gets replaced, often with globals at the same address); an
+ * instruction past the remembered code's end re-checks it; and every entry
+ * carries the epoch in which it was last validated, so
+ * sg_code_cache_new_epoch (called about once a second) makes every entry
+ * re-check on next use.
  *
  * Memory: entries, names and line tables live in growable arrays owned by
  * the cache; they grow only on misses, so a steady workload allocates
