@@ -772,8 +772,10 @@ static int sg_fo_parts_agree(sg_sampler *s, sg_slot *slot, uint32_t depth)
         const uint8_t *p =
             sg_copies_find_since(&s->copies, slot->fo_first_off, f->addr, sg_frame_bytes(l));
         if (!p) {
-            if (j < i)
-                slot->fo_flat = 1;
+            /* Not copied since: the stack changed below the plan's top part
+             * (its newest lower frame is not the one the top part copied
+             * again). Read it in one part until the hints are fresh. */
+            slot->fo_flat = 1;
             return 0;
         }
         int32_t lasti;
