@@ -98,13 +98,18 @@ def test_dump_json_non_ascii_names(spyglass, python, spawn):
     doc = harness.dump_json(spyglass, target.pid)
     t = TargetFile("unicode_names.py")
     (thread,) = doc["threads"]
-    assert frames_of(thread) == [
+    # One sample: the leaf is nearly always in its inner loop, but between
+    # two inner loops it is at the outer loop's test (CI caught it there
+    # once, Debian's 3.11 under ASan).
+    leaves = [expected_frame(t, "\U00020000\U00020001", mark)
+              for mark in ("ucs4_busy", "ucs4_outer")]
+    assert frames_of(thread)[:4] == [
         expected_frame(t, "<module>", "module_calls_main"),
         expected_frame(t, "main", "main_calls_latin1"),
         expected_frame(t, "données", "latin1_calls_ucs2"),
         expected_frame(t, "计算", "ucs2_calls_ucs4"),
-        expected_frame(t, "\U00020000\U00020001", "ucs4_busy"),
     ], thread
+    assert len(thread["frames"]) == 5 and frames_of(thread)[4] in leaves, thread
 
 
 def test_dump_leaves_the_target_running(spyglass, python, spawn):

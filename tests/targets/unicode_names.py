@@ -17,7 +17,7 @@ from _target import arg, ready
 
 
 def 𠀀𠀁(deadline):
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline:  # @line:ucs4_outer
         n = 0
         while n < 100_000: n += 1  # @line:ucs4_busy
 
