@@ -353,11 +353,14 @@ static bool sg_code_young(const sg_code_cache *c, const sg_code_entry *e)
     return (uint16_t)((uint16_t)c->epoch - e->loaded_epoch) <= 1;
 }
 
-static sg_code_entry *sg_code_lookup(sg_code_cache *c, uint64_t addr, uint64_t globals)
+/* The entry for the code object at `addr`, run with `globals`; `recheck`
+ * reads its header even when the entry is current. */
+static sg_code_entry *sg_code_lookup(sg_code_cache *c, uint64_t addr, uint64_t globals,
+                                     bool recheck)
 {
     sg_code_entry *e = sg_code_slot(c, addr);
     bool current = e->addr == addr && e->epoch == c->epoch && e->globals == globals;
-    if (current && !sg_code_young(c, e))
+    if (current && !recheck && !sg_code_young(c, e))
         return e;
     uint8_t head[SG_CODE_HEADER_MAX];
     if (!sg_read_code_header(c, addr, head))
@@ -414,13 +417,12 @@ int sg_code_cache_resolve(sg_code_cache *c, uint64_t code_addr, uint64_t globals
                           uint32_t *id, int32_t *line)
 {
     const sg_layout *l = c->target->layout;
-    sg_code_entry *e = sg_code_lookup(c, code_addr, globals);
+    sg_code_entry *e = sg_code_lookup(c, code_addr, globals, false);
     int32_t offset;
     if (e && !sg_code_offset(l, e, code_addr, position, &offset)) {
         /* An instruction outside the code we remember: maybe another code
          * object took the address since; read it again before saying torn. */
-        e->epoch = c->epoch - 1;
-        e = sg_code_lookup(c, code_addr, globals);
+        e = sg_code_lookup(c, code_addr, globals, true);
         if (e && !sg_code_offset(l, e, code_addr, position, &offset))
             e = NULL;
     }
@@ -466,6 +468,11 @@ const sg_code_info *sg_code_cache_info(const sg_code_cache *c, uint32_t id)
 bool sg_code_cache_is_generator(const sg_code_cache *c, uint32_t id)
 {
     return id < c->ninfos && c->colds[id].generator;
+}
+
+uint64_t sg_code_cache_misses(const sg_code_cache *c)
+{
+    return c->misses;
 }
 
 void sg_code_cache_counts(const sg_code_cache *c, uint64_t *misses, uint64_t *revalidations)

@@ -919,8 +919,8 @@ static int sg_resolve_frames(sg_sampler *s, sg_slot *slot, uint32_t depth)
         slot->memo = memo;
         slot->memo_cap = cap;
     }
-    uint64_t generation = sg_code_cache_generation(s->codes), misses, revalidations;
-    sg_code_cache_counts(s->codes, &misses, &revalidations);
+    uint64_t generation = sg_code_cache_generation(s->codes);
+    uint64_t misses = sg_code_cache_misses(s->codes);
     uint32_t same = 0;
     if (slot->memo_generation == generation) {
         uint32_t most = depth < slot->memo_depth ? depth : slot->memo_depth;
@@ -961,9 +961,7 @@ static int sg_resolve_frames(sg_sampler *s, sg_slot *slot, uint32_t depth)
      * (code_cache.c, sg_code_young), and the read is torn. A re-validation
      * that found the header unchanged needs no such word: a code object
      * with the same names, table and first line is named the same. */
-    uint64_t misses_after;
-    sg_code_cache_counts(s->codes, &misses_after, &revalidations);
-    if (misses_after != misses) {
+    if (sg_code_cache_misses(s->codes) != misses) {
         uint64_t now = 0;
         if (sg_mem_read(s->t->mem, slot->frame_loc, &now, sizeof now) != 0 || now != slot->frame)
             return -1;
