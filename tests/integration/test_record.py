@@ -539,6 +539,42 @@ def test_generator_stacks_reach_the_root(spyglass, python, tmp_path):
                      "stacks do not reach the root:\n" + show(cut))
 
 
+# --- callbacks from C at one depth ------------------------------------------------
+
+CALLBACK_CALLS = {("<module>", "work"), ("work", "inner"), ("work", "cb"), ("work", "<genexpr>"),
+                  ("inner", "key"), ("cb", "<lambda>")}
+
+
+def test_callbacks_from_c_keep_their_callers(spyglass, python, tmp_path):
+    """callbacks.py has C code call key(), a lambda and a generator from the
+    same depth, microseconds apart: each frame takes the last one's address.
+    A read whose frame pointer was the same at both ends can still have
+    copied the stack between two such calls, and then joins one call's
+    caller to another's callee (`cb -> key`, `<genexpr> -> <lambda>`): the
+    equal-pointer check's blind spot (sampler.c, "Tears"). Known open on
+    3.11 (1-4% of these stacks) and 3.13 (~0.3%), not seen on 3.12; shown
+    as xfail with its figures until the check can tell two calls apart;
+    many more wrong stacks than that fail."""
+    script = harness.TARGETS / "callbacks.py"
+    run = launch(spyglass, python, tmp_path, "callbacks.py", [harness.duration(1.5)])
+    run.check(0)
+    # The target's own code: the import of _target at startup aside.
+    ours = [s for s in run.samples() if s.frames and all(f.file == str(script) for f in s.frames)]
+    assert total(ours, lambda s: True) >= 300, show(ours)
+
+    def calls(s):
+        names = [f.split(".")[-1] for f in s.functions()]
+        return list(zip(names, names[1:]))
+
+    wrong = [s for s in ours if not set(calls(s)) <= CALLBACK_CALLS]
+    n_wrong, n = total(wrong, lambda s: True), total(ours, lambda s: True)
+    # Far beyond the blind spot's share (4% at most, seen) is another bug.
+    assert n_wrong <= 0.10 * n, f"{n_wrong} of {n} stacks no call made:\n" + show(wrong)
+    if wrong:
+        pytest.xfail(f"known equal-pointer blind spot: {n_wrong} of {n} stacks join two "
+                     "calls:\n" + show(wrong))
+
+
 # --- code objects that die right after they ran --------------------------------
 
 
