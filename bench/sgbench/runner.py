@@ -178,10 +178,11 @@ class Target:
             try:
                 self.proc.wait(KILL_GRACE_S)
             except subprocess.TimeoutExpired:
-                # Seen once on a loaded 2-vCPU guest: a target still alive
-                # 15 s after SIGKILL. One lost run must not end the whole
-                # benchmark: the run is reported as not measured, and
-                # cleanup() tries the group again at exit.
+                # Seen on a 2-vCPU guest with a stray busy process on the
+                # target's CPU: bench/rate's target still alive after
+                # SIGKILL in two runs of three. One lost run must not end
+                # the whole benchmark: the run is reported as not measured,
+                # and cleanup() tries the group again at exit.
                 self.lost = True
                 raise TargetError("target %s outlived SIGKILL by %d s (state %s)"
                                   % (os.path.basename(self.argv[1]), KILL_GRACE_S,
