@@ -30,7 +30,7 @@
  * address between the two reads passes, and its copy may join one call's
  * caller to the next call's callee. C calling back into Python from one
  * depth, microseconds apart, does that on 3.11 (1-4% of the stacks of
- * tests/targets/callbacks.py) and 3.13 (~0.3%): known, open, xfail in
+ * tests/targets/callbacks.py), 3.13 (~0.3%), rarely 3.12: open, xfail in
  * test_callbacks_from_c_keep_their_callers.
  *
  * Why so many retries. Call-heavy code (recursion, a generator resumed per

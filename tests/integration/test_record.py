@@ -552,7 +552,7 @@ def test_callbacks_from_c_keep_their_callers(spyglass, python, tmp_path):
     copied the stack between two such calls, and then joins one call's
     caller to another's callee (`cb -> key`, `<genexpr> -> <lambda>`): the
     equal-pointer check's blind spot (sampler.c, "Tears"). Known open on
-    3.11 (1-4% of these stacks) and 3.13 (~0.3%), not seen on 3.12; shown
+    3.11 (1-4% of these stacks), 3.13 (~0.3%) and rarely 3.12; shown
     as xfail with its figures until the check can tell two calls apart;
     many more wrong stacks than that fail."""
     script = harness.TARGETS / "callbacks.py"
