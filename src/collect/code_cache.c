@@ -53,7 +53,8 @@ _Static_assert(sizeof(sg_code_entry) == 128, "a slot is two cache lines");
 typedef struct sg_code_cold {
     uint64_t file_addr, name_addr, linetable_addr;
     int32_t first_line;
-    bool generator; /* a generator's, coroutine's or async generator's code */
+    bool generator;       /* a generator's, coroutine's or async generator's code */
+    uint32_t frame_bytes; /* 3.11+: its frames' size in a chunk; 0 before */
     uint32_t linetable_len;
     uint8_t *linetable; /* NULL once its slot went to another code object */
 } sg_code_cold;
@@ -234,6 +235,20 @@ static bool sg_read_code_header(sg_code_cache *c, uint64_t addr, uint8_t *head)
            sg_load_u64(head, l->object_type) == c->target->syms.code_type;
 }
 
+/* 3.11+: how many bytes of a datastack chunk a frame running this code
+ * takes (CPython's co_nlocalsplus + co_stacksize + FRAME_SPECIALS_SIZE
+ * words), 0 when unknown (before 3.11, or a header that makes no sense). */
+static uint32_t sg_frame_bytes_of(const sg_layout *l, const uint8_t *head)
+{
+    if (l->code_stacksize == SG_LAYOUT_ABSENT || l->code_nlocalsplus == SG_LAYOUT_ABSENT)
+        return 0;
+    int32_t stack = sg_load_i32(head, l->code_stacksize);
+    int32_t locals = sg_load_i32(head, l->code_nlocalsplus);
+    if (stack < 0 || locals < 0 || stack > (1 << 20) || locals > (1 << 20))
+        return 0;
+    return (uint32_t)(stack + locals) * 8 + (uint32_t)l->iframe_localsplus;
+}
+
 static bool sg_header_matches(const sg_layout *l, const sg_code_cold *e, const uint8_t *head)
 {
     int32_t name_off = l->code_qualname != SG_LAYOUT_ABSENT ? l->code_qualname : l->code_name;
@@ -241,7 +256,8 @@ static bool sg_header_matches(const sg_layout *l, const sg_code_cold *e, const u
            sg_load_u64(head, name_off) == e->name_addr &&
            sg_load_u64(head, l->code_linetable) == e->linetable_addr &&
            sg_load_i32(head, l->code_firstlineno) == e->first_line &&
-           ((sg_load_i32(head, l->code_flags) & l->co_generator_mask) != 0) == e->generator;
+           ((sg_load_i32(head, l->code_flags) & l->co_generator_mask) != 0) == e->generator &&
+           sg_frame_bytes_of(l, head) == e->frame_bytes;
 }
 
 static int sg_add_info(sg_code_cache *c, char *file, char *name, const sg_code_cold *cold,
@@ -284,6 +300,7 @@ static int sg_code_load(sg_code_cache *c, sg_code_entry *e, uint64_t addr, const
         .linetable_addr = sg_load_u64(head, l->code_linetable),
         .first_line = sg_load_i32(head, l->code_firstlineno),
         .generator = (sg_load_i32(head, l->code_flags) & l->co_generator_mask) != 0,
+        .frame_bytes = sg_frame_bytes_of(l, head),
     };
     uint32_t code_units = 0;
     if (l->code_code_adaptive != SG_LAYOUT_ABSENT) {
@@ -463,6 +480,11 @@ uint32_t sg_code_cache_count(const sg_code_cache *c)
 const sg_code_info *sg_code_cache_info(const sg_code_cache *c, uint32_t id)
 {
     return id < c->ninfos ? &c->infos[id] : NULL;
+}
+
+uint32_t sg_code_cache_frame_bytes(const sg_code_cache *c, uint32_t id)
+{
+    return id < c->ninfos ? c->colds[id].frame_bytes : 0;
 }
 
 bool sg_code_cache_is_generator(const sg_code_cache *c, uint32_t id)

@@ -80,6 +80,10 @@ const sg_code_info *sg_code_cache_info(const sg_code_cache *cache, uint32_t id);
  * bottom of a thread's stack, the sampler's last check of a chain's root. */
 bool sg_code_cache_is_generator(const sg_code_cache *cache, uint32_t id);
 
+/* 3.11+: the bytes a frame running code `id` takes in its datastack chunk
+ * (its callee's frame begins that far above it); 0 when unknown. */
+uint32_t sg_code_cache_frame_bytes(const sg_code_cache *cache, uint32_t id);
+
 /* How many code objects were read (loaded on a miss) so far: a resolve
  * that moved it on read a code object after its frame was copied. */
 uint64_t sg_code_cache_misses(const sg_code_cache *cache);

@@ -189,6 +189,8 @@ typedef struct sg_layout {
     int32_t iframe_globals;    /* _PyInterpreterFrame.f_globals (3.11+) */
     int32_t code_flags;        /* PyCodeObject.co_flags (int) */
     int32_t co_generator_mask; /* CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR */
+    int32_t code_stacksize;    /* 3.11+: co_stacksize and co_nlocalsplus (ints): with the */
+    int32_t code_nlocalsplus;  /* frame's header, how far above it its callee's frame sits */
 } sg_layout;
 
 /* The layout for a minor version (0x030900f0 → 3.9), or NULL if unsupported. */

@@ -115,4 +115,6 @@ const sg_layout sg_layout_py310 = {
     .iframe_globals = SG_LAYOUT_ABSENT,
     .code_flags = 36,
     .co_generator_mask = 672,
+    .code_stacksize = SG_LAYOUT_ABSENT,
+    .code_nlocalsplus = SG_LAYOUT_ABSENT,
 };

@@ -115,4 +115,6 @@ const sg_layout sg_layout_py311 = {
     .iframe_globals = 8,
     .code_flags = 48,
     .co_generator_mask = 672,
+    .code_stacksize = 68,
+    .code_nlocalsplus = 76,
 };

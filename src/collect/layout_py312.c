@@ -115,4 +115,6 @@ const sg_layout sg_layout_py312 = {
     .iframe_globals = 24,
     .code_flags = 48,
     .co_generator_mask = 672,
+    .code_stacksize = 64,
+    .code_nlocalsplus = 72,
 };

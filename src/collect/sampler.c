@@ -7,10 +7,10 @@
  * is ONE batched read of
  *   - the thread-list head and the GIL state,
  *   - every thread state,
- *   - per thread (3.11/3.12) its _PyCFrame's frame pointer, then its frame
- *     memory as last round used it: the datastack chunks (3.11+), plus
- *     frames that lay outside them (3.9/3.10 heap frames, generators, 3.12+
- *     entry frames on the C stack), and re-reads of its frame pointer.
+ *   - per thread (3.11/3.12) its frame pointer where it lately lived, then
+ *     its frame memory as last round used it: the datastack chunks (3.11+),
+ *     plus frames that lay outside them (3.9/3.10 heap frames, generators,
+ *     3.12+ entry frames on the C stack), and re-reads of its frame pointer.
  * A thread whose frames are not all in that copy gets a second batch (and
  * the walk reads what is still missing one by one).
  *
@@ -29,9 +29,38 @@
  * The blind spot: a stack that returned and called again to the same
  * address between the two reads passes, and its copy may join one call's
  * caller to the next call's callee. C calling back into Python from one
- * depth, microseconds apart, does that on 3.11 (1-4% of the stacks of
- * tests/targets/callbacks.py), 3.13 (~0.3%), rarely 3.12: open, xfail in
- * test_callbacks_from_c_keep_their_callers.
+ * depth, microseconds apart, did that on every 3.11+ (1-4% of the stacks
+ * of tests/targets/callbacks.py on 3.11); the two sections below closed
+ * the ways it got through, and what is left is calls at one depth whose
+ * callers' frames are the same size, between two reads a microsecond or
+ * two apart.
+ *
+ * Where the pointer lives (3.11/3.12). The frame pointer is the
+ * current_frame of the thread's current _PyCFrame, a local of the eval
+ * loop on the C stack: C that calls back into Python (sorted() calling
+ * key(), map() a lambda, sum() resuming a generator) makes a new one for
+ * each callback, at one of a few C-stack addresses. A read made after the
+ * frame memory, because batch one read the pointer elsewhere, brackets
+ * nothing, and a re-read made elsewhere than the first read compares two
+ * different pointers. So each thread remembers the last SG_PTR_LOCS places
+ * its pointer lived, and every read of the pointer reads them all (they
+ * are a few hundred bytes apart and share a range); a place not among
+ * them is read late, and its chunk is copied again in batch two, after
+ * it, with a re-read after that. Before, a quarter of the rounds of
+ * callbacks.py on 3.11 read the pointer after the copy, and half the
+ * stacks it joined came from those.
+ *
+ * Where a callee sits (3.11+). A chunk is a stack: a frame is pushed at the
+ * chunk's top, which while its caller runs is the caller's frame plus the
+ * caller's size (co_nlocalsplus + co_stacksize + the frame header), also
+ * when C code or a generator (whose frames live in the heap) stand
+ * between them. So every frame of a chain in a chunk must sit exactly
+ * that far above the next older frame of the chain in the same chunk.
+ * A joined copy breaks this unless the two callers are the same size:
+ * `cb`'s frame with `key`'s frame left above it where `inner`'s size put
+ * it. Checked once the frames' code is known (sg_callees_sit_right);
+ * measured on callbacks.py, 3.11: 1.4-2.3% of the stacks joined before
+ * it, none in 6 runs after, and no stack of the other targets failed it.
  *
  * Why so many retries. Call-heavy code (recursion, a generator resumed per
  * item) moves its frame pointer every few tens of nanoseconds, while the
@@ -204,6 +233,7 @@
 #define SG_TORN_RETRIES_TOP  24   /* a stack read in two parts: see "Frame objects", "Top part" */
 #define SG_EMIT_TORN         1    /* sg_emit_thread: the stack was torn, nothing emitted */
 #define SG_FO_CALLS_FOLLOWED 64   /* sg_fo_moved_along: callers followed from the re-read */
+#define SG_PTR_STALE_ROUNDS  64   /* see sg_ptr_remember */
 
 static void sg_sampler_announce_code(void *ctx, const sg_code_info *info)
 {
@@ -321,31 +351,31 @@ static size_t sg_plan_spec_hints(const sg_sampler *s, const sg_slot *slot, sg_co
 /* Appends one thread's speculative reads at reqs[*k] (room for
  * SG_SPEC_MAX_FIXED + nchunks + nhints requests) and records where they sit in slot->plan.
  *
- * Order is what tear detection rests on. With a slow part: last round's
- * _PyCFrame pointer, the top part, a re-read of the frame pointer, the slow
- * part and the frames outside chunks, a last re-read (see the file
- * comment). Without one (the usual case: the top part reaches down to the
- * chunk's start): the pointer, the frames outside chunks, the top part, a
- * re-read; the last re-read (SG_SPEC_LATER) goes where the caller puts it
- * (sg_plan_spec_last), after every other thread's copies in batch one.
- * Everything then lies between the first read of the pointer and the
- * re-read right after the top part, so "the pointer did not move" covers
- * it all; a range the kernel walks and pins a page for (a third of a
- * microsecond each) is saved per thread, and the small frames outside
- * chunks (3.12+ entry frames on the C stack) usually sit next to the
- * _PyCFrame and share its range. */
-#define SG_SPEC_LATER (SIZE_MAX - 1)
-/* A thread's speculative reads besides its chunks and hints: two
- * _PyCFrame pointers, the top part, and two re-reads. */
-#define SG_SPEC_MAX_FIXED 5
+ * Order is what tear detection rests on. 3.11+: the frame pointer (3.11/3.12
+ * wherever it lately lived; 3.13 has it in the thread state, read just
+ * before), the frames outside chunks when there is no slow part, the top
+ * part, a re-read of the pointer; with a slow part, then the slow part and
+ * the frames outside chunks, and a last re-read. Without one (the usual
+ * case) the last re-read goes where the caller puts it (sg_plan_spec_last),
+ * after every other thread's copies in batch one: everything of a one-part
+ * stack lies between the first read of the pointer and its re-read, so
+ * "the pointer did not move" covers it all, and the last re-read is a
+ * second chance. The small frames outside chunks (3.12+ entry frames on
+ * the C stack) usually sit next to the _PyCFrame and share its range. */
+/* A thread's speculative reads besides its chunks and hints: three reads
+ * of the frame pointer, and the top part. */
+#define SG_SPEC_MAX_FIXED (3 * SG_PTR_LOCS + 1)
+#define SG_SPEC_LATER     (SIZE_MAX - 1) /* plan.last: see sg_plan_spec_last */
 
-/* Places a re-read that sg_plan_spec_thread left to its caller. */
-static void sg_plan_spec_last(sg_sampler *s, sg_slot *slot, size_t *k)
+/* Appends a read of every place the thread's frame pointer may live (in
+ * address order, so that neighbours share a range); returns the index of
+ * the first. */
+static size_t sg_plan_ptr_reads(sg_sampler *s, const sg_slot *slot, size_t *k)
 {
-    if (slot->plan.last != SG_SPEC_LATER)
-        return;
-    slot->plan.last = *k;
-    s->reqs[(*k)++] = (sg_copy_request){slot->frame_loc, 8};
+    size_t first = *k;
+    for (uint32_t j = 0; j < slot->nptr_locs; j++)
+        s->reqs[(*k)++] = (sg_copy_request){slot->ptr_locs[j], 8};
+    return first;
 }
 
 static int sg_among(const uint64_t *a, size_t n, uint64_t addr)
@@ -425,45 +455,28 @@ static void sg_plan_spec_frame_objects(sg_sampler *s, sg_slot *slot, int with_sl
         sg_push_frames(r, k, slot->hints + ntop, slot->nhints - ntop, len);
         p->slow_end = *k;
     }
-    p->first = *k;
-    r[(*k)++] = (sg_copy_request){slot->frame_loc, 8};
+    p->first = sg_plan_ptr_reads(s, slot, k);
     /* The top part is the window the pointer must hold still through (or
      * move only along). */
     p->top = *k;
     *k += sg_plan_fo_top(s, slot, ntop, split ? slot->hints[ntop] : 0, r + *k);
-    p->check = p->last = *k;
-    r[(*k)++] = (sg_copy_request){slot->frame_loc, 8};
+    p->check = p->last = sg_plan_ptr_reads(s, slot, k);
 }
 
-static void sg_plan_spec_thread(sg_sampler *s, sg_slot *slot, int read_cframe, int with_slow,
-                                size_t *k)
+static void sg_plan_spec_thread(sg_sampler *s, sg_slot *slot, int with_slow, size_t *k)
 {
     const sg_layout *l = s->t->layout;
     sg_copy_request *r = s->reqs;
     sg_spec_plan *p = &slot->plan;
-    p->cframe = p->cframe_alt = p->top = p->check = p->last = SG_SPEC_NONE;
-    p->slow = p->slow_end = p->first = SG_SPEC_NONE;
+    p->first = p->check = p->last = p->top = SG_SPEC_NONE;
+    p->slow = p->slow_end = SG_SPEC_NONE;
     slot->top_lo = slot->top_hi = 0;
     slot->fo_split = 0; /* until sg_plan_spec_frame_objects says otherwise */
-    if (read_cframe && l->frame_era == SG_ERA_CFRAME && slot->cframe) {
-        /* A thread whose C code calls back into Python (sum() over a
-         * generator, a callback) flips between two _PyCFrames on its C
-         * stack: both are read, lower address first so that the two words,
-         * usually a few hundred bytes apart, share one range. */
-        uint64_t off = (uint64_t)l->cframe_current_frame;
-        int alt_first = slot->cframe_alt && slot->cframe_alt < slot->cframe;
-        if (alt_first) {
-            p->cframe_alt = *k;
-            r[(*k)++] = (sg_copy_request){slot->cframe_alt + off, 8};
-        }
-        p->cframe = *k;
-        r[(*k)++] = (sg_copy_request){slot->cframe + off, 8};
-        if (slot->cframe_alt && !alt_first) {
-            p->cframe_alt = *k;
-            r[(*k)++] = (sg_copy_request){slot->cframe_alt + off, 8};
-        }
-    }
-    if (!slot->walked || !slot->frame_loc)
+    /* 3.11/3.12: the pointer the walk starts from, read before the frame
+     * memory, wherever it may live (see "Where the pointer lives"). */
+    if (l->frame_era == SG_ERA_CFRAME)
+        p->first = sg_plan_ptr_reads(s, slot, k);
+    if (!slot->walked || !slot->nptr_locs)
         return;
     if (l->frame_era == SG_ERA_FRAME_OBJECT) {
         sg_plan_spec_frame_objects(s, slot, with_slow, k);
@@ -476,32 +489,47 @@ static void sg_plan_spec_thread(sg_sampler *s, sg_slot *slot, int read_cframe, i
     if (sg_spec_top(slot, &slot->top_lo, &slot->top_hi)) {
         p->top = *k;
         r[(*k)++] = (sg_copy_request){slot->top_lo, (size_t)(slot->top_hi - slot->top_lo)};
-        p->check = *k;
-        r[(*k)++] = (sg_copy_request){slot->frame_loc, 8};
+        p->check = sg_plan_ptr_reads(s, slot, k);
     }
-    if (nslow == 0 && p->check != SG_SPEC_NONE) {
+    if (nslow == 0) {
         /* The last re-read is the caller's to place: batch one puts it
          * after every thread's copies, a second look a little later. */
-        p->last = SG_SPEC_LATER;
+        if (p->check != SG_SPEC_NONE)
+            p->last = SG_SPEC_LATER;
         return;
     }
     for (size_t i = 0; i < nslow; i++)
         r[(*k)++] = slow[i];
-    if (nslow)
-        *k += sg_plan_spec_hints(s, slot, r + *k);
-    p->last = *k;
-    r[(*k)++] = (sg_copy_request){slot->frame_loc, 8};
+    *k += sg_plan_spec_hints(s, slot, r + *k);
+    p->last = sg_plan_ptr_reads(s, slot, k);
+}
+
+/* Places a last re-read that sg_plan_spec_thread left to its caller. */
+static void sg_plan_spec_last(sg_sampler *s, sg_slot *slot, size_t *k)
+{
+    if (slot->plan.last == SG_SPEC_LATER)
+        slot->plan.last = sg_plan_ptr_reads(s, slot, k);
+}
+
+/* Where request `first + j` of a group landed, or SG_COPY_MISSING. */
+static size_t sg_group_off(const sg_sampler *s, size_t first, uint32_t j)
+{
+    return first == SG_SPEC_NONE ? SG_COPY_MISSING : s->offs[first + j];
 }
 
 /* After the batch: where this round's speculative copies landed. */
 static void sg_settle_spec_thread(sg_sampler *s, sg_slot *slot)
 {
     const sg_spec_plan *p = &slot->plan;
-    slot->cframe_off = p->cframe != SG_SPEC_NONE ? s->offs[p->cframe] : SG_COPY_MISSING;
-    slot->cframe_alt_off = p->cframe_alt != SG_SPEC_NONE ? s->offs[p->cframe_alt] : SG_COPY_MISSING;
-    slot->spec_recheck_off = slot->spec_top_check_off = SG_COPY_MISSING;
-    slot->spec_recheck_loc = 0;
-    slot->fo_first_off = p->first != SG_SPEC_NONE ? s->offs[p->first] : SG_COPY_MISSING;
+    sg_spec_reads *r = &slot->spec;
+    sg_spec_reads_clear(r);
+    for (uint32_t j = 0; j < slot->nptr_locs; j++) {
+        r->first[j] = sg_group_off(s, p->first, j);
+        r->check[j] = sg_group_off(s, p->check, j);
+        r->last[j] = sg_group_off(s, p->last, j);
+    }
+    if (p->top != SG_SPEC_NONE && s->offs[p->top] == SG_COPY_MISSING)
+        slot->top_lo = slot->top_hi = 0;
     if (p->slow != SG_SPEC_NONE) {
         size_t lo = SIZE_MAX, hi = 0, len = sg_frame_bytes(s->t->layout);
         for (size_t q = p->slow; q < p->slow_end; q++)
@@ -511,15 +539,6 @@ static void sg_settle_spec_thread(sg_sampler *s, sg_slot *slot)
             }
         slot->fo_slow_lo = lo;
         slot->fo_slow_hi = hi;
-    }
-    if (p->last == SG_SPEC_NONE)
-        return;
-    slot->spec_recheck_loc = slot->frame_loc;
-    slot->spec_recheck_off = s->offs[p->last];
-    if (p->top != SG_SPEC_NONE) {
-        slot->spec_top_check_off = s->offs[p->check];
-        if (s->offs[p->top] == SG_COPY_MISSING)
-            slot->top_lo = slot->top_hi = 0;
     }
 }
 
@@ -542,7 +561,7 @@ static int sg_read_round(sg_sampler *s, uint64_t *gil_holder, uint64_t now_ns)
     for (size_t i = 0; i < s->nslots; i++)
         s->reqs[k++] = (sg_copy_request){s->slots[i].tstate, (size_t)l->tstate_size};
     for (size_t i = 0; i < s->nslots; i++)
-        sg_plan_spec_thread(s, &s->slots[i], 1, 1, &k);
+        sg_plan_spec_thread(s, &s->slots[i], 1, &k);
     for (size_t i = 0; i < s->nslots; i++)
         sg_plan_spec_last(s, &s->slots[i], &k);
     if ((rc = sg_copies_fetch(&s->copies, s->reqs, k, s->offs)) != 0)
@@ -569,38 +588,88 @@ static int sg_in_chunks(const sg_slot *slot, uint64_t addr)
     return 0;
 }
 
-/* The thread's newest frame and where its pointer lives. */
+/* Where among the thread's remembered pointer places `loc` is, or -1. */
+static int sg_ptr_index(const sg_slot *slot, uint64_t loc)
+{
+    for (uint32_t j = 0; j < slot->nptr_locs; j++)
+        if (slot->ptr_locs[j] == loc)
+            return (int)j;
+    return -1;
+}
+
+/* Remembers that the pointer lives at `loc` now: a new place takes the
+ * one found current longest ago, and places not current for
+ * SG_PTR_STALE_ROUNDS are forgotten (each costs every read of the pointer
+ * a range: the C stack of a long-finished import is far from where the
+ * program runs now). The places stay in address order. */
+static void sg_ptr_remember(sg_slot *slot, uint64_t loc, uint64_t round)
+{
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < slot->nptr_locs; i++)
+        if (slot->ptr_locs[i] == loc || round - slot->ptr_seen[i] <= SG_PTR_STALE_ROUNDS) {
+            slot->ptr_locs[kept] = slot->ptr_locs[i];
+            slot->ptr_seen[kept++] = slot->ptr_seen[i];
+        }
+    slot->nptr_locs = kept;
+    int j = sg_ptr_index(slot, loc);
+    if (j < 0) {
+        uint32_t n = slot->nptr_locs;
+        if (n == SG_PTR_LOCS) {
+            uint32_t old = 0;
+            for (uint32_t i = 1; i < n; i++)
+                old = slot->ptr_seen[i] < slot->ptr_seen[old] ? i : old;
+            memmove(slot->ptr_locs + old, slot->ptr_locs + old + 1, (n - 1 - old) * 8);
+            memmove(slot->ptr_seen + old, slot->ptr_seen + old + 1, (n - 1 - old) * 8);
+            n--;
+        }
+        j = (int)n;
+        while (j > 0 && slot->ptr_locs[j - 1] > loc) {
+            slot->ptr_locs[j] = slot->ptr_locs[j - 1];
+            slot->ptr_seen[j] = slot->ptr_seen[j - 1];
+            j--;
+        }
+        slot->ptr_locs[j] = loc;
+        slot->nptr_locs = n + 1;
+    }
+    slot->ptr_seen[j] = round;
+}
+
+/* The thread's newest frame, where its pointer lives, and which of batch
+ * one's re-reads read it there (top_check_off, recheck_off). */
 static int sg_find_frame(sg_sampler *s, sg_slot *slot, const uint8_t *ts)
 {
     const sg_layout *l = s->t->layout;
-    if (l->frame_era != SG_ERA_CFRAME) {
-        slot->frame_loc = slot->tstate + (uint64_t)l->tstate_frame;
-        slot->frame = slot->fo_first_off != SG_COPY_MISSING
-                          ? sg_u64(sg_copies_at(&s->copies, slot->fo_first_off), 0)
-                          : sg_u64(ts, l->tstate_frame);
-        return 0;
+    uint64_t loc = slot->tstate + (uint64_t)l->tstate_frame;
+    if (l->frame_era == SG_ERA_CFRAME) {
+        uint64_t cframe = sg_u64(ts, l->tstate_cframe);
+        loc = cframe ? cframe + (uint64_t)l->cframe_current_frame : 0;
     }
-    uint64_t cframe = sg_u64(ts, l->tstate_cframe);
-    slot->frame_loc = cframe ? cframe + (uint64_t)l->cframe_current_frame : 0;
+    slot->frame_loc = loc;
     slot->frame = 0;
-    if (!cframe)
+    slot->late = 0;
+    slot->fo_first_off = SG_COPY_MISSING;
+    if (!loc)
         return 0;
-    /* Batch one read last round's _PyCFrame before the frame memory; a new
-     * one is read now (and the re-read then comes in batch two). */
-    int rc = 0;
-    const uint8_t *p = NULL;
-    if (cframe == slot->cframe && slot->cframe_off != SG_COPY_MISSING)
-        p = sg_copies_at(&s->copies, slot->cframe_off);
-    else if (cframe == slot->cframe_alt && slot->cframe_alt_off != SG_COPY_MISSING)
-        p = sg_copies_at(&s->copies, slot->cframe_alt_off);
-    else
-        p = sg_copies_get(&s->copies, slot->frame_loc, 8, &rc);
-    if (cframe != slot->cframe) {
-        slot->cframe_alt = slot->cframe;
-        slot->cframe_off = SG_COPY_MISSING; /* offsets follow the addresses */
-        slot->cframe_alt_off = SG_COPY_MISSING;
+    int j = sg_ptr_index(slot, loc);
+    size_t first = j < 0 ? SG_COPY_MISSING : slot->spec.first[j];
+    slot->top_check_off = j < 0 ? SG_COPY_MISSING : slot->spec.check[j];
+    slot->recheck_off = j < 0 ? SG_COPY_MISSING : slot->spec.last[j];
+    sg_ptr_remember(slot, loc, s->stats.rounds);
+    if (l->frame_era != SG_ERA_CFRAME) {
+        slot->fo_first_off = first;
+        slot->frame = sg_u64(first != SG_COPY_MISSING ? sg_copies_at(&s->copies, first) : ts,
+                             first != SG_COPY_MISSING ? 0 : l->tstate_frame);
+        return 0;
     }
-    slot->cframe = cframe;
+    if (first != SG_COPY_MISSING) {
+        slot->frame = sg_u64(sg_copies_at(&s->copies, first), 0);
+        return 0;
+    }
+    /* A place batch one did not read: read now, after the frame memory
+     * batch one copied, which then cannot be checked against it. */
+    slot->late = 1;
+    int rc = 0;
+    const uint8_t *p = sg_copies_get(&s->copies, loc, 8, &rc);
     if (!p)
         return rc;
     slot->frame = sg_u64(p, 0);
@@ -632,7 +701,9 @@ static int sg_learn_chunks(sg_sampler *s, sg_slot *slot, uint64_t chunk)
     return 0;
 }
 
-/* Adds to batch two whatever of the thread's chunks batch one missed. */
+/* Adds to batch two whatever of the thread's chunks batch one missed, and
+ * the current one again when its pointer was read late (it must be copied
+ * after that read to be checked against it). */
 static int sg_plan_chunks(sg_sampler *s, sg_slot *slot, const uint8_t *ts, size_t *k)
 {
     const sg_layout *l = s->t->layout;
@@ -654,7 +725,8 @@ static int sg_plan_chunks(sg_sampler *s, sg_slot *slot, const uint8_t *ts, size_
     if (slot->frame >= cur->start && frame_end <= cur->end && frame_end > end)
         end = frame_end; /* the newest frame may sit past the stale top */
     slot->chunk_used = (size_t)(end - cur->start);
-    if (!sg_copies_covers(&s->copies, cur->start, slot->chunk_used)) {
+    if (slot->late || !sg_copies_covers(&s->copies, cur->start, slot->chunk_used)) {
+        slot->b2_chunk = *k;
         s->reqs[(*k)++] = (sg_copy_request){cur->start, slot->chunk_used};
         slot->top_lo = slot->top_hi = 0; /* the copy in batch two is whole */
     }
@@ -683,10 +755,12 @@ static void sg_decide_walk(sg_sampler *s, sg_slot *slot, uint64_t gil_holder, ui
 static int sg_plan_frames(sg_sampler *s, sg_slot *slot, size_t *k)
 {
     const sg_layout *l = s->t->layout;
-    slot->recheck_off = slot->top_check_off = SG_COPY_MISSING;
+    int chunks = l->frame_era != SG_ERA_FRAME_OBJECT;
+    slot->b2_chunk = SG_SPEC_NONE;
+    slot->stands = 0;
     int rc = sg_find_frame(s, slot, sg_copies_at(&s->copies, slot->tstate_off));
     size_t before = *k;
-    if (rc == 0 && slot->frame && l->frame_era != SG_ERA_FRAME_OBJECT)
+    if (rc == 0 && slot->frame && chunks)
         rc = sg_plan_chunks(s, slot, sg_copies_at(&s->copies, slot->tstate_off), k);
     if (rc < 0 && rc != -EFAULT)
         return rc;
@@ -701,16 +775,25 @@ static int sg_plan_frames(sg_sampler *s, sg_slot *slot, size_t *k)
             return rc;
         s->reqs[(*k)++] = (sg_copy_request){slot->frame, sg_frame_bytes(l)};
     }
-    /* Batch one's re-reads stand only if nothing had to be read after them. */
-    if (slot->walk && *k == before && slot->spec_recheck_loc == slot->frame_loc) {
-        slot->recheck_off = slot->spec_recheck_off;
-        slot->top_check_off = slot->spec_top_check_off;
+    /* Batch one's re-reads came before a late first read; and a chunk
+     * copied again in batch two is checked by batch two's re-read. */
+    if (slot->late)
+        slot->top_check_off = slot->recheck_off = SG_COPY_MISSING;
+    if (chunks && slot->b2_chunk != SG_SPEC_NONE)
+        slot->top_check_off = SG_COPY_MISSING;
+    /* Batch one's last re-reads stand only if nothing had to be read after
+     * them. */
+    slot->stands = slot->walk && *k == before && slot->recheck_off != SG_COPY_MISSING;
+    if (!slot->stands) {
+        slot->recheck_off = SG_COPY_MISSING;
+        if (!chunks)
+            slot->top_check_off = SG_COPY_MISSING;
     }
     return 0;
 }
 
 /* Batch two: the chunks batch one missed (reqs[0..k)), then a re-read for
- * each walked thread that has none yet. */
+ * each walked thread whose batch-one re-reads do not stand. */
 static int sg_read_missing(sg_sampler *s, sg_slot *slots, size_t n, size_t k)
 {
     int rc = sg_sampler_reserve_reqs(s, k + n);
@@ -718,12 +801,12 @@ static int sg_read_missing(sg_sampler *s, sg_slot *slots, size_t n, size_t k)
         return rc;
     size_t first_recheck = k;
     for (size_t i = 0; i < n; i++)
-        if (slots[i].walk && slots[i].recheck_off == SG_COPY_MISSING)
+        if (slots[i].walk && !slots[i].stands)
             s->reqs[k++] = (sg_copy_request){slots[i].frame_loc, 8};
     if (k && (rc = sg_copies_fetch(&s->copies, s->reqs, k, s->offs)) != 0)
         return rc;
     for (size_t i = 0, r = first_recheck; i < n; i++)
-        if (slots[i].walk && slots[i].recheck_off == SG_COPY_MISSING)
+        if (slots[i].walk && !slots[i].stands)
             slots[i].recheck_off = s->offs[r++];
     return 0;
 }
@@ -882,8 +965,8 @@ static long sg_fo_moved_along(sg_sampler *s, sg_slot *slot, uint32_t depth)
 }
 
 /* Did the stack hold still while it was read? See the file comment. With
- * `read_more`, the walk read frames after the re-reads: then only a fresh
- * re-read, after everything, can say. */
+ * `read_more`, the walk read frames after the re-reads: then a fresh
+ * re-read, after everything, must say so too. */
 static int sg_stack_is_whole(sg_sampler *s, const sg_slot *slot, int read_more)
 {
     uint64_t last = ~0ull, top = ~0ull;
@@ -891,18 +974,24 @@ static int sg_stack_is_whole(sg_sampler *s, const sg_slot *slot, int read_more)
         last = sg_u64(sg_copies_at(&s->copies, slot->recheck_off), 0);
     if (slot->top_check_off != SG_COPY_MISSING)
         top = sg_u64(sg_copies_at(&s->copies, slot->top_check_off), 0);
-    if (read_more) {
-        if (sg_mem_read(s->t->mem, slot->frame_loc, &last, sizeof last) != 0)
-            return 0;
-        return last == slot->frame;
-    }
-    if (last == slot->frame)
-        return 1;
-    /* The pointer held across the top part, and at the end the stack still
-     * stood inside that part: what lies below it did not move. */
+    int chunks = s->t->layout->frame_era != SG_ERA_FRAME_OBJECT;
+    /* The pointer held across the whole read; or across the top part, and
+     * at the end the stack still stood inside that part: what lies below
+     * it did not move. */
     uint64_t top_end = slot->top_hi - (uint64_t)s->t->layout->iframe_localsplus;
-    return top == slot->frame && slot->frame >= slot->top_lo && slot->frame <= top_end &&
-           last >= slot->top_lo && last <= top_end;
+    int whole =
+        last == slot->frame || (top == slot->frame && slot->frame >= slot->top_lo &&
+                                slot->frame <= top_end && last >= slot->top_lo && last <= top_end);
+    if (!read_more)
+        return whole;
+    /* 3.11+: frames the walk read after the re-reads (entry frames on a C
+     * stack path not seen before) need a fresh one too, besides. */
+    if (chunks && !whole)
+        return 0;
+    uint64_t now;
+    if (sg_mem_read(s->t->mem, slot->frame_loc, &now, sizeof now) != 0)
+        return 0;
+    return now == slot->frame;
 }
 
 /* Whether this read's stack may be emitted: it held still (sg_stack_is_whole)
@@ -921,6 +1010,40 @@ static int sg_read_stands(sg_sampler *s, sg_slot *slot, int read_more, uint32_t 
         *depth = (uint32_t)along;
     }
     return !slot->fo_split || sg_fo_parts_agree(s, slot, *depth);
+}
+
+/* Which of the thread's chunks holds `addr`, or -1. */
+static int sg_chunk_index(const sg_slot *slot, uint64_t addr)
+{
+    for (size_t i = 0; i < slot->nchunks; i++)
+        if (addr >= slot->chunks[i].start && addr < slot->chunks[i].end)
+            return (int)i;
+    return -1;
+}
+
+/* 3.11+: whether every frame of the walk (s->raw) that sits in a chunk sits
+ * right above the next older frame of the chain in that chunk, by the size
+ * of that frame (see "Where a callee sits"). slot->memo holds the stack's
+ * code ids, oldest first. */
+static int sg_callees_sit_right(const sg_sampler *s, const sg_slot *slot, uint32_t depth)
+{
+    for (uint32_t i = 0; i < depth; i++) {
+        int chunk = sg_chunk_index(slot, s->raw[i].addr);
+        if (chunk < 0)
+            continue;
+        uint32_t k = i + 1;
+        while (k < depth && sg_chunk_index(slot, s->raw[k].addr) < 0)
+            k++;
+        if (k == depth)
+            break;
+        uint32_t id = slot->memo[depth - 1 - k].ref.code_id;
+        uint32_t bytes = id == SG_MEMO_SKIPPED ? 0 : sg_code_cache_frame_bytes(s->codes, id);
+        if (bytes && sg_chunk_index(slot, s->raw[k].addr) == chunk &&
+            s->raw[i].addr != s->raw[k].addr + bytes) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 /* Resolves this round's frames (s->raw, newest first) into slot->memo,
@@ -981,6 +1104,8 @@ static int sg_resolve_frames(sg_sampler *s, sg_slot *slot, uint32_t depth)
      * (code_cache.c, sg_code_young), and the read is torn. A re-validation
      * that found the header unchanged needs no such word: a code object
      * with the same names, table and first line is named the same. */
+    if (!sg_callees_sit_right(s, slot, depth))
+        return -1;
     if (sg_code_cache_misses(s->codes) != misses) {
         uint64_t now = 0;
         if (sg_mem_read(s->t->mem, slot->frame_loc, &now, sizeof now) != 0 || now != slot->frame)
@@ -1069,7 +1194,7 @@ static int sg_read_thread_again(sg_sampler *s, sg_slot *slot)
         sg_copies_reset(&s->copies);
     size_t k = 0;
     s->reqs[k++] = (sg_copy_request){slot->tstate, (size_t)l->tstate_size};
-    sg_plan_spec_thread(s, slot, 1, !keep_slow, &k);
+    sg_plan_spec_thread(s, slot, !keep_slow, &k);
     sg_plan_spec_last(s, slot, &k);
     if ((rc = sg_copies_fetch(&s->copies, s->reqs, k, s->offs)) != 0)
         return rc;

@@ -22,17 +22,34 @@
 #define SG_FO_RECENT   16 /* 3.9/3.10: recent top-frame addresses remembered */
 #define SG_FO_NOTED    4  /* 3.9/3.10: newest frames of each walk noted as recent */
 
+#define SG_PTR_LOCS 4 /* places a thread's frame pointer is remembered to live */
+
 /* Indices into a batch's requests of one thread's speculative reads
- * (SG_SPEC_NONE when absent): its _PyCFrame pointer, the top part of its
- * chunk, the re-read of its frame pointer right after that, and the last
- * re-read (the same index as `check` when nothing is read after it).
+ * (SG_SPEC_NONE when absent). `first`, `check` and `last` are reads of
+ * the frame pointer, each a group of requests, one per place it may live
+ * (sg_slot.ptr_locs): `first` the read the walk starts from (3.11/3.12
+ * before the frame memory; 3.9/3.10 after the slow part), `check` the
+ * re-read right after the top part, `last` the re-read after the slow part
+ * (3.9/3.10: the same as `check`). `top` is the top part of the chunk.
  * 3.9/3.10: `slow`..`slow_end` are the frame objects read before the top
- * part, `first` the read of the frame pointer the walk starts from. */
+ * part. */
 #define SG_SPEC_NONE SIZE_MAX
 typedef struct sg_spec_plan {
-    size_t cframe, cframe_alt, top, check, last;
-    size_t slow, slow_end, first;
+    size_t first, check, last, top;
+    size_t slow, slow_end;
 } sg_spec_plan;
+
+/* Where batch one's reads of one thread landed (SG_COPY_MISSING: absent):
+ * the pointer reads per place (as sg_slot.ptr_locs stood when planned). */
+typedef struct sg_spec_reads {
+    size_t first[SG_PTR_LOCS], check[SG_PTR_LOCS], last[SG_PTR_LOCS];
+} sg_spec_reads;
+
+static inline void sg_spec_reads_clear(sg_spec_reads *r)
+{
+    for (int j = 0; j < SG_PTR_LOCS; j++)
+        r->first[j] = r->check[j] = r->last[j] = SG_COPY_MISSING;
+}
 
 /* One frame of a thread's last emitted stack and what it resolved to
  * (ref.code_id SG_MEMO_SKIPPED: an entry or shim frame, not emitted). */
@@ -51,8 +68,11 @@ typedef struct sg_slot {
     int named;                 /* announced to the sink */
     uint64_t name_deadline_ns; /* until when to wait for a Python name */
     /* Learned in earlier rounds, to read this one speculatively. */
-    uint64_t cframe;                      /* 3.11/3.12: its _PyCFrame last round */
-    uint64_t cframe_alt;                  /* the one before (C calling back into Python) */
+    /* Where its frame pointer lately lived, in address order, and the
+     * round each was last found current (see "Where the pointer lives"). */
+    uint64_t ptr_locs[SG_PTR_LOCS];
+    uint64_t ptr_seen[SG_PTR_LOCS];
+    uint32_t nptr_locs;
     uint64_t chunk;                       /* current datastack chunk */
     sg_chunk_range chunks[SG_MAX_CHUNKS]; /* [0] = current chunk, whole size */
     size_t nchunks;
@@ -80,15 +100,16 @@ typedef struct sg_slot {
     uint64_t memo_generation;
     /* This round. */
     size_t tstate_off;
-    size_t cframe_off;         /* batch one's read of last round's _PyCFrame */
-    size_t cframe_alt_off;     /* and of the one before */
-    uint64_t spec_recheck_loc; /* the frame_loc batch one re-read */
-    size_t spec_top_check_off; /* its re-read right after the chunk's top part */
-    size_t spec_recheck_off;   /* its re-read at the end of batch one */
-    uint64_t top_lo, top_hi;   /* the chunk's top part, copied first: [lo, hi) */
-    sg_spec_plan plan;         /* where the speculative reads sit in the batch */
-    size_t top_check_off;      /* this round's re-reads, or SG_COPY_MISSING */
-    size_t recheck_off;
+    sg_spec_plan plan;       /* where the speculative reads sit in the batch */
+    sg_spec_reads spec;      /* and where they landed */
+    uint64_t top_lo, top_hi; /* the chunk's top part, copied first: [lo, hi) */
+    /* The re-reads of its frame pointer its walk is checked against
+     * (SG_COPY_MISSING: none): right after the top part, and after all its
+     * other copies (a chunk copied in batch two has only the latter). */
+    size_t top_check_off, recheck_off;
+    size_t b2_chunk; /* batch two's copy of its current chunk, or SG_SPEC_NONE */
+    int late;        /* its frame pointer was first read after batch one */
+    int stands;      /* batch one's re-reads stand: none in batch two */
     uint64_t frame;
     uint32_t flags;
     int walk;

@@ -130,10 +130,7 @@ static int sg_rescan(sg_sampler *s, uint64_t head, uint64_t now_ns)
             sg_slot_start(s, &slots[i], addrs[i], p, now_ns);
         }
         slots[i].tstate_off = offs[i];
-        slots[i].cframe_off = SG_COPY_MISSING;
-        slots[i].cframe_alt_off = SG_COPY_MISSING;
-        slots[i].spec_recheck_off = SG_COPY_MISSING;
-        slots[i].spec_recheck_loc = 0;
+        sg_spec_reads_clear(&slots[i].spec);
     }
     for (size_t j = 0; j < s->nslots; j++)
         if (s->slots[j].tstate)

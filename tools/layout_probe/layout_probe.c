@@ -172,7 +172,9 @@
     X(frameobj_globals)                                                                            \
     X(iframe_globals)                                                                              \
     X(code_flags)                                                                                  \
-    X(co_generator_mask)
+    X(co_generator_mask)                                                                           \
+    X(code_stacksize)                                                                              \
+    X(code_nlocalsplus)
 
 typedef struct sg_probe_field {
     const char *name;
@@ -425,12 +427,18 @@ static void sg_probe_code(sg_layout *l)
     l->code_code = SG_LAYOUT_ABSENT;
     l->code_qualname = SG_OFF(PyCodeObject, co_qualname);
     l->code_code_adaptive = SG_OFF(PyCodeObject, co_code_adaptive);
+    l->code_stacksize = SG_OFF(PyCodeObject, co_stacksize);
+    l->code_nlocalsplus = SG_OFF(PyCodeObject, co_nlocalsplus);
     end = sg_probe_max(end, SG_END(PyCodeObject, co_qualname));
+    end = sg_probe_max(end, SG_END(PyCodeObject, co_stacksize));
+    end = sg_probe_max(end, SG_END(PyCodeObject, co_nlocalsplus));
 #else
     l->code_code = SG_OFF(PyCodeObject, co_code);
     end = sg_probe_max(end, SG_END(PyCodeObject, co_code));
     l->code_qualname = SG_LAYOUT_ABSENT;
     l->code_code_adaptive = SG_LAYOUT_ABSENT;
+    l->code_stacksize = SG_LAYOUT_ABSENT;
+    l->code_nlocalsplus = SG_LAYOUT_ABSENT;
 #endif
     l->code_size = end;
 }

@@ -171,6 +171,17 @@ static void test_tables_agree_with_their_era(void **state)
             assert_present(l->code_code_adaptive);
         }
 
+        /* 3.11+: a frame's size in its chunk (sampler.c, "Where a callee
+         * sits"), read with the code object's header. */
+        if (minor <= 10) {
+            assert_absent(l->code_stacksize);
+            assert_absent(l->code_nlocalsplus);
+        } else {
+            assert_true(l->code_size >= l->code_stacksize + 4);
+            assert_true(l->code_size >= l->code_nlocalsplus + 4);
+            assert_int_equal(l->iframe_localsplus % 8, 0);
+        }
+
         /* PEP 393: kind is 3 bits, compact and ascii single bits. */
         assert_int_equal(l->unicode_kind_mask, 7);
         assert_true(l->unicode_compact_bit != l->unicode_ascii_bit);
