@@ -580,12 +580,18 @@ static int sg_read_round(sg_sampler *s, uint64_t *gil_holder, uint64_t now_ns)
 
 /* ---- per thread: where its frames are ---------------------------------- */
 
-static int sg_in_chunks(const sg_slot *slot, uint64_t addr)
+/* Which of the thread's chunks holds `addr`, or -1. */
+static int sg_chunk_index(const sg_slot *slot, uint64_t addr)
 {
     for (size_t i = 0; i < slot->nchunks; i++)
         if (addr >= slot->chunks[i].start && addr < slot->chunks[i].end)
-            return 1;
-    return 0;
+            return (int)i;
+    return -1;
+}
+
+static int sg_in_chunks(const sg_slot *slot, uint64_t addr)
+{
+    return sg_chunk_index(slot, addr) >= 0;
 }
 
 /* Where among the thread's remembered pointer places `loc` is, or -1. */
@@ -1010,15 +1016,6 @@ static int sg_read_stands(sg_sampler *s, sg_slot *slot, int read_more, uint32_t 
         *depth = (uint32_t)along;
     }
     return !slot->fo_split || sg_fo_parts_agree(s, slot, *depth);
-}
-
-/* Which of the thread's chunks holds `addr`, or -1. */
-static int sg_chunk_index(const sg_slot *slot, uint64_t addr)
-{
-    for (size_t i = 0; i < slot->nchunks; i++)
-        if (addr >= slot->chunks[i].start && addr < slot->chunks[i].end)
-            return (int)i;
-    return -1;
 }
 
 /* 3.11+: whether every frame of the walk (s->raw) that sits in a chunk sits
