@@ -624,8 +624,10 @@ static void sg_ptr_remember(sg_slot *slot, uint64_t loc, uint64_t round)
             uint32_t old = 0;
             for (uint32_t i = 1; i < n; i++)
                 old = slot->ptr_seen[i] < slot->ptr_seen[old] ? i : old;
-            memmove(slot->ptr_locs + old, slot->ptr_locs + old + 1, (n - 1 - old) * 8);
-            memmove(slot->ptr_seen + old, slot->ptr_seen + old + 1, (n - 1 - old) * 8);
+            memmove(slot->ptr_locs + old, slot->ptr_locs + old + 1,
+                    (n - 1 - old) * sizeof *slot->ptr_locs);
+            memmove(slot->ptr_seen + old, slot->ptr_seen + old + 1,
+                    (n - 1 - old) * sizeof *slot->ptr_seen);
             n--;
         }
         j = (int)n;
@@ -1024,21 +1026,18 @@ static int sg_read_stands(sg_sampler *s, sg_slot *slot, int read_more, uint32_t 
  * code ids, oldest first. */
 static int sg_callees_sit_right(const sg_sampler *s, const sg_slot *slot, uint32_t depth)
 {
+    int callee_chunk = -1; /* the chunk of the newer frame last met in one */
+    uint64_t callee = 0;
     for (uint32_t i = 0; i < depth; i++) {
         int chunk = sg_chunk_index(slot, s->raw[i].addr);
         if (chunk < 0)
-            continue;
-        uint32_t k = i + 1;
-        while (k < depth && sg_chunk_index(slot, s->raw[k].addr) < 0)
-            k++;
-        if (k == depth)
-            break;
-        uint32_t id = slot->memo[depth - 1 - k].ref.code_id;
+            continue; /* a frame in the heap or on a C stack: not on the chunk */
+        uint32_t id = slot->memo[depth - 1 - i].ref.code_id;
         uint32_t bytes = id == SG_MEMO_SKIPPED ? 0 : sg_code_cache_frame_bytes(s->codes, id);
-        if (bytes && sg_chunk_index(slot, s->raw[k].addr) == chunk &&
-            s->raw[i].addr != s->raw[k].addr + bytes) {
+        if (chunk == callee_chunk && bytes && callee != s->raw[i].addr + bytes)
             return 0;
-        }
+        callee_chunk = chunk;
+        callee = s->raw[i].addr;
     }
     return 1;
 }
