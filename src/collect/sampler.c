@@ -676,8 +676,10 @@ static int sg_find_frame(sg_sampler *s, sg_slot *slot, const uint8_t *ts)
         return 0;
     }
     /* A place batch one did not read: read now, after the frame memory
-     * batch one copied, which then cannot be checked against it. */
+     * batch one copied, which then cannot be checked against it, nor
+     * against batch one's re-reads (sg_plan_chunks copies it again). */
     slot->late = 1;
+    slot->top_check_off = slot->recheck_off = SG_COPY_MISSING;
     int rc = 0;
     const uint8_t *p = sg_copies_get(&s->copies, loc, 8, &rc);
     if (!p)
@@ -736,9 +738,10 @@ static int sg_plan_chunks(sg_sampler *s, sg_slot *slot, const uint8_t *ts, size_
         end = frame_end; /* the newest frame may sit past the stale top */
     slot->chunk_used = (size_t)(end - cur->start);
     if (slot->late || !sg_copies_covers(&s->copies, cur->start, slot->chunk_used)) {
-        slot->b2_chunk = *k;
         s->reqs[(*k)++] = (sg_copy_request){cur->start, slot->chunk_used};
-        slot->top_lo = slot->top_hi = 0; /* the copy in batch two is whole */
+        /* The copy in batch two is whole, and batch two's re-read checks it. */
+        slot->top_lo = slot->top_hi = 0;
+        slot->top_check_off = SG_COPY_MISSING;
     }
     for (size_t i = 1; i < slot->nchunks; i++) {
         size_t len = (size_t)(slot->chunks[i].end - slot->chunks[i].start);
@@ -766,8 +769,6 @@ static int sg_plan_frames(sg_sampler *s, sg_slot *slot, size_t *k)
 {
     const sg_layout *l = s->t->layout;
     int chunks = l->frame_era != SG_ERA_FRAME_OBJECT;
-    slot->b2_chunk = SG_SPEC_NONE;
-    slot->stands = 0;
     int rc = sg_find_frame(s, slot, sg_copies_at(&s->copies, slot->tstate_off));
     size_t before = *k;
     if (rc == 0 && slot->frame && chunks)
@@ -785,16 +786,9 @@ static int sg_plan_frames(sg_sampler *s, sg_slot *slot, size_t *k)
             return rc;
         s->reqs[(*k)++] = (sg_copy_request){slot->frame, sg_frame_bytes(l)};
     }
-    /* Batch one's re-reads came before a late first read; and a chunk
-     * copied again in batch two is checked by batch two's re-read. */
-    if (slot->late)
-        slot->top_check_off = slot->recheck_off = SG_COPY_MISSING;
-    if (chunks && slot->b2_chunk != SG_SPEC_NONE)
-        slot->top_check_off = SG_COPY_MISSING;
     /* Batch one's last re-reads stand only if nothing had to be read after
-     * them. */
-    slot->stands = slot->walk && *k == before && slot->recheck_off != SG_COPY_MISSING;
-    if (!slot->stands) {
+     * them; else batch two reads one (sg_read_missing). */
+    if (!slot->walk || *k != before) {
         slot->recheck_off = SG_COPY_MISSING;
         if (!chunks)
             slot->top_check_off = SG_COPY_MISSING;
@@ -811,12 +805,12 @@ static int sg_read_missing(sg_sampler *s, sg_slot *slots, size_t n, size_t k)
         return rc;
     size_t first_recheck = k;
     for (size_t i = 0; i < n; i++)
-        if (slots[i].walk && !slots[i].stands)
+        if (slots[i].walk && slots[i].recheck_off == SG_COPY_MISSING)
             s->reqs[k++] = (sg_copy_request){slots[i].frame_loc, 8};
     if (k && (rc = sg_copies_fetch(&s->copies, s->reqs, k, s->offs)) != 0)
         return rc;
     for (size_t i = 0, r = first_recheck; i < n; i++)
-        if (slots[i].walk && !slots[i].stands)
+        if (slots[i].walk && slots[i].recheck_off == SG_COPY_MISSING)
             slots[i].recheck_off = s->offs[r++];
     return 0;
 }

@@ -30,7 +30,8 @@
  * (sg_slot.ptr_locs): `first` the read the walk starts from (3.11/3.12
  * before the frame memory; 3.9/3.10 after the slow part), `check` the
  * re-read right after the top part, `last` the re-read after the slow part
- * (3.9/3.10: the same as `check`). `top` is the top part of the chunk.
+ * (without one, after every thread's copies; 3.9/3.10: the same as
+ * `check`). `top` is the top part of the chunk.
  * 3.9/3.10: `slow`..`slow_end` are the frame objects read before the top
  * part. */
 #define SG_SPEC_NONE SIZE_MAX
@@ -107,9 +108,7 @@ typedef struct sg_slot {
      * (SG_COPY_MISSING: none): right after the top part, and after all its
      * other copies (a chunk copied in batch two has only the latter). */
     size_t top_check_off, recheck_off;
-    size_t b2_chunk; /* batch two's copy of its current chunk, or SG_SPEC_NONE */
-    int late;        /* its frame pointer was first read after batch one */
-    int stands;      /* batch one's re-reads stand: none in batch two */
+    int late; /* its frame pointer was first read after batch one */
     uint64_t frame;
     uint32_t flags;
     int walk;
